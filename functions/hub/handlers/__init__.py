@@ -1,0 +1,1 @@
+"""Thin Lambda handlers: parse, call the core, apply effects through adapters from `hub.bootstrap`."""

@@ -1,0 +1,63 @@
+"""Environment variable names: the contract between template.yaml and the code.
+
+template.yaml sets these on each function (from !Ref / !GetAtt); the local runtime
+sets them from the resources it created. Only `hub.bootstrap` reads them.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+ARCHIVE_BUCKET = "ARCHIVE_BUCKET"
+VALIDATED_QUEUE_URL = "VALIDATED_QUEUE_URL"
+RULES_QUEUE_URL = "RULES_QUEUE_URL"
+ALERTS_QUEUE_URL = "ALERTS_QUEUE_URL"
+# one outbox per recipient kind: OUTBOX_<KIND>_QUEUE_URL, kind upper-cased with '-' -> '_'
+OUTBOX_QUEUE_URL_PREFIX = "OUTBOX_"
+STATE_TABLE = "STATE_TABLE"
+IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
+AUDIT_TABLE = "AUDIT_TABLE"
+AGENCIES_TABLE = "AGENCIES_TABLE"
+AUDIT_HMAC_SECRET_ARN = "AUDIT_HMAC_SECRET_ARN"
+AUDIT_DIGEST_KEY_ID = "AUDIT_DIGEST_KEY_ID"
+LA_FRONT_DOOR_ODS = "LA_FRONT_DOOR_ODS"
+
+
+def outbox_env_name(kind: str) -> str:
+    return f"{OUTBOX_QUEUE_URL_PREFIX}{kind.upper().replace('-', '_')}_QUEUE_URL"
+
+
+@dataclass(frozen=True)
+class Settings:
+    archive_bucket: str = ""
+    validated_queue_url: str = ""
+    rules_queue_url: str = ""
+    alerts_queue_url: str = ""
+    outbox_queue_urls: dict[str, str] = field(default_factory=dict)
+    state_table: str = ""
+    idempotency_table: str = ""
+    audit_table: str = ""
+    agencies_table: str = ""
+    audit_hmac_secret_arn: str = ""
+    audit_digest_key_id: str = ""
+    la_front_door_ods: str = "LAFD001"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        from hub.core.messages import AGENCY_KINDS
+
+        e = os.environ if env is None else env
+        return cls(
+            archive_bucket=e.get(ARCHIVE_BUCKET, ""),
+            validated_queue_url=e.get(VALIDATED_QUEUE_URL, ""),
+            rules_queue_url=e.get(RULES_QUEUE_URL, ""),
+            alerts_queue_url=e.get(ALERTS_QUEUE_URL, ""),
+            outbox_queue_urls={k: e[outbox_env_name(k)] for k in AGENCY_KINDS if e.get(outbox_env_name(k))},
+            state_table=e.get(STATE_TABLE, ""),
+            idempotency_table=e.get(IDEMPOTENCY_TABLE, ""),
+            audit_table=e.get(AUDIT_TABLE, ""),
+            agencies_table=e.get(AGENCIES_TABLE, ""),
+            audit_hmac_secret_arn=e.get(AUDIT_HMAC_SECRET_ARN, ""),
+            audit_digest_key_id=e.get(AUDIT_DIGEST_KEY_ID, ""),
+            la_front_door_ods=e.get(LA_FRONT_DOOR_ODS, "LAFD001"),
+        )
