@@ -174,4 +174,5 @@ class Message:
     sender_ods: str
     patient: PatientInfo  # the child
     facts: tuple[Fact, ...] = ()
+    sender_kind: str | None = None  # authenticated agency kind (None when validated without a caller)
     raw: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
