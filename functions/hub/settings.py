@@ -21,6 +21,7 @@ AGENCIES_TABLE = "AGENCIES_TABLE"
 AUDIT_HMAC_SECRET_ARN = "AUDIT_HMAC_SECRET_ARN"
 AUDIT_DIGEST_KEY_ID = "AUDIT_DIGEST_KEY_ID"
 LA_FRONT_DOOR_ODS = "LA_FRONT_DOOR_ODS"
+AUDIT_SHARDS = "AUDIT_SHARDS"
 
 
 def outbox_env_name(kind: str) -> str:
@@ -41,6 +42,7 @@ class Settings:
     audit_hmac_secret_arn: str = ""
     audit_digest_key_id: str = ""
     la_front_door_ods: str = "LAFD001"
+    audit_shards: int = 4
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -60,4 +62,5 @@ class Settings:
             audit_hmac_secret_arn=e.get(AUDIT_HMAC_SECRET_ARN, ""),
             audit_digest_key_id=e.get(AUDIT_DIGEST_KEY_ID, ""),
             la_front_door_ods=e.get(LA_FRONT_DOOR_ODS, "LAFD001"),
+            audit_shards=int(e.get(AUDIT_SHARDS, "4") or 4),
         )
