@@ -1,0 +1,166 @@
+"""Who receives a message: evaluate the routing policy against the child's state.
+
+Pure: the caller passes the message, the child's state at routing time, the policy
+and configuration.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from hub.core.messages import Message
+from hub.core.routing.policy import Condition, Recipient, RoutingPolicy
+
+
+@dataclass(frozen=True)
+class ChildContext:
+    """What the router knows about the child at routing time (from child state)."""
+
+    on_cp_plan: bool
+    on_plan: bool  # active CP or CIN plan
+    la_ods: str | None  # lead social worker's local authority (managingOrganization of the active plan)
+    gp_ods: str | None  # registered GP
+    hv_ods: str | None  # latest health-visiting organisation seen for the child
+    age_days: int | None  # child's age in days at the event's clinical time (None if unknown)
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    la_front_door_ods: str = "LAFD001"  # social care recipient when the child has no lead LA
+    default_hv_ods: str | None = None  # health visiting recipient when none known yet
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    recipient_kind: str  # gp | health-visiting | police | social-care | hospital
+    recipient_ods: str
+    legal_basis: str  # e.g. "Children Act 1989 s47"
+    profile: str  # minimisation profile name applied
+    policy_rule: str  # id of the policy rule that matched
+    policy_version: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A recipient a matching rule named but that gets no copy (for the audit)."""
+
+    recipient_kind: str
+    reason: str  # "unresolved" (no ODS known) | "sender" (NEMS: never back to the sender)
+    ods_resolver: str
+    policy_rule: str
+    recipient_ods: str | None = None
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    disclosures: tuple[Disclosure, ...]
+    skipped: tuple[Skipped, ...]
+
+
+# ---- helpers -----------------------------------------------------------------------
+_FACT_TIME_ATTRS = ("effective", "occurrence", "start", "end")
+
+
+def _clinical_time(msg: Message) -> datetime:
+    for fact in msg.facts:
+        for attr in _FACT_TIME_ATTRS:
+            t = getattr(fact, attr, None)
+            if isinstance(t, datetime):
+                return t
+    return msg.timestamp
+
+
+def _london_date(t: datetime) -> date:
+    if t.tzinfo is None:
+        return t.date()
+    try:
+        from zoneinfo import ZoneInfo
+
+        return t.astimezone(ZoneInfo("Europe/London")).date()
+    except Exception:  # no tz database: UTC date is at most a day out
+        return t.date()
+
+
+def child_age_days(msg: Message, ctx: ChildContext) -> int | None:
+    """The context's age, else computed from the message's birthDate and clinical time."""
+    if ctx.age_days is not None:
+        return ctx.age_days
+    birth = msg.patient.birth_date if msg.patient else None
+    if birth is None:
+        return None
+    return (_london_date(_clinical_time(msg)) - birth).days
+
+
+def _holds(cond: Condition, msg: Message, ctx: ChildContext, age: int | None) -> bool:
+    if cond.always:
+        return True
+    if cond.on_cp_plan is not None and ctx.on_cp_plan != cond.on_cp_plan:
+        return False
+    if cond.on_plan is not None and ctx.on_plan != cond.on_plan:
+        return False
+    # unknown age never satisfies an age limit: no basis established for the disclosure
+    if cond.age_days_lt is not None and (age is None or age >= cond.age_days_lt):
+        return False
+    if cond.sender_kind_in is not None and msg.sender_kind not in cond.sender_kind_in:
+        return False
+    if cond.sender_kind_not_in is not None and msg.sender_kind in cond.sender_kind_not_in:
+        return False
+    if cond.any_of is not None and not any(_holds(c, msg, ctx, age) for c in cond.any_of):
+        return False
+    return True
+
+
+def _resolve(r: Recipient, msg: Message, ctx: ChildContext, config: RoutingConfig) -> str | None:
+    if r.ods == "la":
+        return ctx.la_ods or None
+    if r.ods == "la_or_front_door":
+        return ctx.la_ods or config.la_front_door_ods or None
+    if r.ods == "gp":
+        # child state first (latest by Bundle.timestamp); the message's own Patient before state has it
+        return ctx.gp_ods or (msg.patient.gp_ods if msg.patient else None) or None
+    if r.ods == "hv":
+        return ctx.hv_ods or config.default_hv_ods or None
+    raise AssertionError(f"unhandled ODS resolver {r.ods!r}")  # the policy model forbids others
+
+
+# ---- public ------------------------------------------------------------------------
+def plan_routing(msg: Message, ctx: ChildContext, policy: RoutingPolicy, config: RoutingConfig) -> RoutingDecision:
+    """Disclosures plus the recipients skipped (unresolvable ODS, or the sender itself).
+
+    Rules are taken in file order; the first rule that yields a given (kind, ODS)
+    fixes its legal basis and profile.
+    """
+    age = child_age_days(msg, ctx)
+    out: dict[tuple[str, str], Disclosure] = {}
+    skipped: list[Skipped] = []
+    for rule in policy.rules:
+        if not rule.applies_to(msg.event) or not _holds(rule.when, msg, ctx, age):
+            continue
+        for r in rule.recipients:
+            ods = _resolve(r, msg, ctx, config)
+            if ods is None:
+                skipped.append(Skipped(r.kind, "unresolved", r.ods, rule.id))
+                continue
+            if ods == msg.sender_ods:
+                skipped.append(Skipped(r.kind, "sender", r.ods, rule.id, ods))
+                continue
+            key = (r.kind, ods)
+            if key in out:
+                continue
+            out[key] = Disclosure(
+                recipient_kind=r.kind,
+                recipient_ods=ods,
+                legal_basis=policy.legal_bases[r.legal_basis],
+                profile=policy.profile_name(r),
+                policy_rule=rule.id,
+                policy_version=policy.version,
+            )
+    # a skip is moot when another rule reached the same kind
+    reached = {k for k, _ in out}
+    skipped = [s for s in skipped if s.recipient_kind not in reached or s.reason == "sender"]
+    return RoutingDecision(tuple(out.values()), tuple(dict.fromkeys(skipped)))
+
+
+def decide(msg: Message, ctx: ChildContext, policy: RoutingPolicy, config: RoutingConfig) -> list[Disclosure]:
+    """Who receives ``msg``: one Disclosure per (kind, ODS), never the sender's own ODS."""
+    return list(plan_routing(msg, ctx, policy, config).disclosures)
