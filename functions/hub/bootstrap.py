@@ -89,6 +89,12 @@ class Hub:
         return DynamoDBPersistenceLayer(table_name=self.settings.idempotency_table, boto3_client=self.clients.dynamodb)
 
     @cached_property
+    def ledger(self):
+        from hub.adapters.dynamodb_ledger import DynamoDBDeliveryLedger
+
+        return DynamoDBDeliveryLedger(self.settings.idempotency_table, client=self.clients.dynamodb)
+
+    @cached_property
     def audit(self):
         from hub.adapters.dynamodb_audit import DynamoDBAuditLog
 

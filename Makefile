@@ -1,0 +1,52 @@
+# The two commands in the README: `make demo` and `make test`. Both install what they need.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test test-unit test-functional test-integration test-localstack bench soak lint schemas openapi clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 2; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/safeguard demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q -n 2 --dist loadgroup
+
+test-unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+
+test-functional: $(STAMP)
+	$(PY) -m pytest -q tests/functional
+
+test-integration: $(STAMP)
+	$(PY) -m pytest -q tests/integration
+
+test-localstack: $(STAMP)
+	bash infra/localstack/run.sh $(PY) -m pytest -q tests/integration
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+soak: $(STAMP)
+	SOAK=1 $(PY) -m pytest -q tests/reliability
+
+lint: $(STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+
+schemas: $(STAMP)
+	$(PY) -m hub.core.validation.schema_export schemas/
+
+openapi: $(STAMP)
+	$(PY) -m hub.openapi > schemas/openapi.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .local .localstack

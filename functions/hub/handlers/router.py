@@ -1,0 +1,25 @@
+"""Router (FIFO SQS from ingest): minimised, re-addressed copies to each recipient's outbox, then to rules."""
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from hub.bootstrap import get_hub
+
+logger = Logger()
+metrics = Metrics()
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+
+def record_handler(record: SQSRecord) -> None:
+    from hub.service.router import RouterService
+
+    delivered = RouterService(get_hub()).route(record.json_body)
+    metrics.add_metric(name="Disclosures", unit="Count", value=delivered)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context) -> dict:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

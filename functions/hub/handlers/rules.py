@@ -1,0 +1,29 @@
+"""Rules input (FIFO SQS, per-household groups): child state -> alerts queue, partial batch failures."""
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from hub.bootstrap import get_hub
+from hub.service.envelope import load_message
+
+logger = Logger()
+metrics = Metrics()
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+
+def record_handler(record: SQSRecord) -> None:
+    from hub.service.rules import RulesService
+
+    msg, _ = load_message(get_hub(), record.json_body)
+    logger.append_keys(message_id=msg.message_id)
+    n = RulesService(get_hub()).on_message(msg)
+    metrics.add_metric(name="AlertRecords", unit="Count", value=n)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context) -> dict:
+    # FIFO: after a failure the rest of that group is reported failed too, keeping per-household order.
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,19 @@
+"""Scheduled rules sweep: evaluates only children whose next deadline has fallen due."""
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics
+
+from hub.bootstrap import get_hub
+
+logger = Logger()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context) -> dict:
+    from hub.service.rules import RulesService
+
+    n = RulesService(get_hub()).sweep()
+    metrics.add_metric(name="SweepRecords", unit="Count", value=n)
+    return {"records": n}

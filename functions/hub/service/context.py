@@ -1,0 +1,39 @@
+"""What the router knows about a child when a message arrives, from stored state plus the message itself."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from hub.core.messages import Message
+from hub.core.routing import ChildContext
+from hub.core.rules import ChildState
+
+PLAN_TYPES = ("child-protection-plan", "child-in-need-plan")
+
+
+def _clinical_time(msg: Message) -> datetime:
+    for fact in msg.facts:
+        for attr in ("effective", "occurrence", "start", "end"):
+            t = getattr(fact, attr, None)
+            if isinstance(t, datetime):
+                return t
+    return msg.timestamp
+
+
+def child_context(state: ChildState | None, msg: Message) -> ChildContext:
+    state = state.copy() if state is not None else ChildState(nhs_number=msg.patient.nhs_number)
+    state.apply(msg)  # a plan-started message already puts the child on the plan for its own routing
+    at = _clinical_time(msg)
+    view = state.view()
+    active = [i.fact for i in view.plans
+              if i.fact.plan_type in PLAN_TYPES and i.fact.start and i.fact.start <= at
+              and (i.fact.end is None or i.fact.end > at)]
+    cp = [p for p in active if p.plan_type == "child-protection-plan"]
+    lead = (cp or active or [None])[-1]
+    return ChildContext(
+        on_cp_plan=bool(cp), on_plan=bool(active), la_ods=lead.la_ods if lead else None,
+        gp_ods=state.gp_ods, hv_ods=state.hv_ods,
+        age_days=None)  # decide() derives it from the message's birthDate and clinical time
+
+
+def routing_context(repo, msg: Message) -> ChildContext:
+    return child_context(repo.get(msg.patient.nhs_number), msg)

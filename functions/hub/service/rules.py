@@ -1,0 +1,55 @@
+"""Rules input and the scheduled sweep: update child state, publish alerts and resolutions, audit them."""
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from hub.core.audit import AuditEntry
+from hub.core.pipeline import child_ref
+from hub.core.rules import on_message, on_tick
+
+logger = Logger(child=True)
+
+
+class RulesService:
+    def __init__(self, hub):
+        self.hub = hub
+
+    def _publish(self, decision, *, actor: str) -> int:
+        hub = self.hub
+        # Publish before saving state: if publishing fails the record is retried, and the saved
+        # alert ledger must not claim an alert that never reached the queue. Dedup ids are stable.
+        for rec in decision.records:
+            dedup = f"{rec['type']}:{rec['alert_id']}"
+            hub.queues.send_json(hub.settings.alerts_queue_url, rec,
+                                 group_id=child_ref(rec["nhs_number"], hub.hmac_key)[:64], dedup_id=dedup)
+        for state in decision.states:
+            hub.state.put(state)
+        entries = [self._audit_entry(rec, actor) for rec in decision.records]
+        if entries:
+            hub.audit.append_many(entries)
+        return len(decision.records)
+
+    def _audit_entry(self, rec: dict, actor: str) -> AuditEntry:
+        raised = rec["type"] == "alert"
+        details = {"raised_at": rec.get("raised_at"), "detected_at": rec.get("detected_at"),
+                   "due_by": rec.get("due_by"), "evidence": rec.get("evidence", [])}
+        if raised:
+            details |= {"severity": rec["severity"], "recipients": rec.get("recipients", []),
+                        "summary": rec.get("summary"), **{k: v for k, v in (rec.get("details") or {}).items()
+                                                          if k in ("on_cp_plan", "injury_key", "doses")}}
+        else:
+            details |= {"resolved_at": rec.get("resolved_at"), "reason": rec.get("reason")}
+        return AuditEntry(
+            action="alert.raised" if raised else "alert.resolved", at=self.hub.clock(), actor_ods="hub",
+            actor_kind=actor, message_id=rec["alert_id"], nhs_number=rec["nhs_number"], rule=rec["rule"],
+            outcome=rec.get("severity") if raised else rec.get("reason"), details=details)
+
+    def on_message(self, msg) -> int:
+        decision = on_message(self.hub.state, msg, config=self.hub.rules_config, now=self.hub.clock())
+        return self._publish(decision, actor="rules")
+
+    def sweep(self, limit: int | None = None) -> int:
+        decision = on_tick(self.hub.state, config=self.hub.rules_config, now=self.hub.clock(), limit=limit)
+        n = self._publish(decision, actor="sweep")
+        logger.info("sweep done", extra={"children": len(decision.states), "records": n})
+        return n
