@@ -1,0 +1,237 @@
+"""Build the valid example messages in events/valid/ (deterministic; re-run after contract changes).
+
+    .venv/bin/python events/build_examples.py
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+HUB = "https://safeguarding-hub.example/fhir"
+CS = f"{HUB}/CodeSystem/concept"
+OUT = Path(__file__).parent / "valid"
+
+# synthetic NHS numbers from the 999 test range, all passing Modulus 11
+CHILD_NHS = "9990012008"
+SIBLING_NHS = "9990012016"
+HOUSEHOLD = "HH-0001"
+BIRTH = "2026-03-10"
+
+AGENCIES = {
+    "gp": ("A81001", "Riverside Medical Practice"),
+    "hospital": ("RX1", "County Hospitals NHS Trust"),
+    "health-visiting": ("HV001", "Northshire Health Visiting Service"),
+    "police": ("P42", "Northshire Police"),
+    "social-care": ("LA123", "Northshire Council Children's Services"),
+}
+
+
+def u(name: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://safeguarding-hub.example/examples/{name}"))
+
+
+def org(kind: str) -> dict:
+    ods, name = AGENCIES[kind]
+    return {"resourceType": "Organization", "id": f"org-{ods.lower()}",
+            "identifier": [{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": ods}],
+            "name": name}
+
+
+def patient(gp: bool = True, nhs: str = CHILD_NHS) -> dict:
+    p = {
+        "resourceType": "Patient",
+        "id": "child",
+        "extension": [{"url": f"{HUB}/StructureDefinition/household",
+                       "valueIdentifier": {"system": "https://safeguarding-hub.example/Id/household", "value": HOUSEHOLD}}],
+        "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs}],
+        "name": [{"use": "official", "family": "Example", "given": ["Sam"]}],
+        "gender": "unknown",
+        "birthDate": BIRTH,
+    }
+    if gp:
+        p["generalPractitioner"] = [{"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code",
+                                                    "value": "A81001"}, "display": "Riverside Medical Practice"}]
+    return p
+
+
+def message(name: str, event: str, kind: str, timestamp: str, focus: list[dict], extra: list[dict] = (),
+            pat: dict | None = None) -> dict:
+    ods, _ = AGENCIES[kind]
+    urls = {k: f"urn:uuid:{u(name + '/' + k)}" for k in ("header", "sender", "patient")}
+    focus_urls = [f"urn:uuid:{u(name + '/focus/' + str(i))}" for i in range(len(focus))]
+    extra_urls = [f"urn:uuid:{u(name + '/extra/' + str(i))}" for i in range(len(extra))]
+    refs = {"PATIENT": urls["patient"], "SENDER": urls["sender"],
+            **{f"EXTRA{i}": x for i, x in enumerate(extra_urls)}}
+
+    def fix(node):
+        if isinstance(node, dict):
+            return {k: (refs.get(v, v) if k == "reference" else fix(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [fix(v) for v in node]
+        return node
+
+    header = {
+        "resourceType": "MessageHeader",
+        "id": u(name + "/message-id"),
+        "extension": [{"url": f"{HUB}/StructureDefinition/message-event-type", "valueCode": "new"}],
+        "eventCoding": {"system": f"{HUB}/CodeSystem/message-event", "code": event},
+        "source": {"name": AGENCIES[kind][1], "endpoint": f"https://{ods.lower()}.agency.example/fhir",
+                   "contact": {"system": "email", "value": f"safeguarding.{ods.lower()}@agency.example"}},
+        "sender": {"reference": urls["sender"], "display": AGENCIES[kind][1]},
+        "focus": [{"reference": url} for url in focus_urls],
+    }
+    entries = [{"fullUrl": urls["header"], "resource": header},
+               {"fullUrl": urls["sender"], "resource": org(kind)}]
+    if event != "child-registered":
+        entries.append({"fullUrl": urls["patient"], "resource": pat or patient()})
+    for url, res in zip(focus_urls, focus):
+        entries.append({"fullUrl": url, "resource": fix(res)})
+    for url, res in zip(extra_urls, extra):
+        entries.append({"fullUrl": url, "resource": fix(res)})
+    if event == "child-registered":
+        header["focus"] = [{"reference": focus_urls[0]}]
+    return {"resourceType": "Bundle", "id": u(name + "/bundle"), "type": "message", "timestamp": timestamp,
+            "entry": entries}
+
+
+def ident(kind: str, value: str) -> list[dict]:
+    return [{"system": f"https://{AGENCIES[kind][0].lower()}.agency.example/Id/records", "value": value}]
+
+
+def concept(code: str, display: str | None = None) -> dict:
+    c = {"system": CS, "code": code}
+    if display:
+        c["display"] = display
+    return {"coding": [c]}
+
+
+def build() -> dict[str, dict]:
+    ex: dict[str, dict] = {}
+    gp_patient = patient()
+    ex["child-registered"] = message("child-registered", "child-registered", "gp", "2026-03-20T09:15:00Z",
+                                     [gp_patient])
+    ex["plan-started"] = message("plan-started", "plan-started", "social-care", "2026-06-01T14:05:00+01:00", [{
+        "resourceType": "EpisodeOfCare", "id": "cp-plan-1", "identifier": ident("social-care", "CPP-1001"),
+        "status": "active",
+        "type": [{"coding": [{"system": CS, "code": "child-protection-plan"}, {"system": CS, "code": "neglect"}]}],
+        "patient": {"reference": "PATIENT"},
+        "managingOrganization": {"reference": "SENDER"},
+        "period": {"start": "2026-06-01T10:00:00+01:00"},
+        "careManager": {"reference": "EXTRA0", "display": "Lead social worker"},
+    }], extra=[{"resourceType": "Practitioner", "id": "sw-1",
+                "identifier": [{"system": "https://la123.agency.example/Id/staff", "value": "SW-77"}],
+                "name": [{"family": "Worker", "given": ["Lead"]}]}])
+    ex["plan-ended"] = message("plan-ended", "plan-ended", "social-care", "2026-10-02T16:00:00+01:00", [{
+        "resourceType": "EpisodeOfCare", "id": "cp-plan-1", "identifier": ident("social-care", "CPP-1001"),
+        "status": "finished",
+        "extension": [{"url": f"{HUB}/StructureDefinition/case-closure", "extension": [
+            {"url": "closedToSocialCare", "valueBoolean": True},
+            {"url": "stepDownPlan", "valueBoolean": True},
+            {"url": "stepDownPlanType", "valueCode": "early-help"},
+            {"url": "stepDownTo", "valueReference": {"identifier": {
+                "system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "HV001"}}},
+        ]}],
+        "type": [concept("child-protection-plan")],
+        "patient": {"reference": "PATIENT"},
+        "managingOrganization": {"reference": "SENDER"},
+        "period": {"start": "2026-06-01T10:00:00+01:00", "end": "2026-10-02T12:00:00+01:00"},
+    }])
+    ex["injury-observed"] = message("injury-observed", "injury-observed", "hospital", "2026-07-14T11:30:00+01:00", [{
+        "resourceType": "Observation", "id": "inj-1", "identifier": ident("hospital", "ED-55501"),
+        "status": "final",
+        "code": {"coding": [{"system": CS, "code": "bruise", "display": "Bruise"},
+                            {"system": "http://snomed.info/sct", "code": "125667009", "display": "Contusion"}]},
+        "subject": {"reference": "PATIENT"},
+        "effectiveDateTime": "2026-07-14T10:45:00+01:00",
+        "bodySite": {"text": "left cheek"},
+        "performer": [{"identifier": {"system": "https://rx1.agency.example/Id/staff", "value": "DR-12"},
+                       "display": "Emergency department doctor"}],
+        "note": [{"text": "Bruise about 2 cm noted at triage."}],
+    }])
+    ex["medical-examination"] = message("medical-examination", "medical-examination", "hospital",
+                                        "2026-07-14T17:00:00+01:00", [{
+        "resourceType": "Encounter", "id": "exam-1", "identifier": ident("hospital", "ENC-8801"),
+        "status": "finished",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+        "type": [concept("cp-medical", "Child protection medical")],
+        "subject": {"reference": "PATIENT"},
+        "period": {"start": "2026-07-14T15:00:00+01:00", "end": "2026-07-14T16:00:00+01:00"},
+        "reasonReference": [{"identifier": ident("hospital", "ED-55501")[0]}],
+    }])
+    ex["immunisation-recorded"] = message("immunisation-recorded", "immunisation-recorded", "gp",
+                                          "2026-05-06T12:00:00+01:00", [{
+        "resourceType": "Immunization", "id": "imm-1", "identifier": ident("gp", "IMM-3001"),
+        "extension": [{"url": "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-VaccinationProcedure",
+                       "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct",
+                                                            "code": "1082441000000108"}]}}],
+        "status": "completed",
+        "vaccineCode": {"coding": [{"system": f"{HUB}/CodeSystem/vaccine", "code": "6-in-1"}]},
+        "patient": {"reference": "PATIENT"},
+        "occurrenceDateTime": "2026-05-05T10:20:00+01:00",
+        "protocolApplied": [{"doseNumberPositiveInt": 1}],
+    }, {
+        "resourceType": "Immunization", "id": "imm-2", "identifier": ident("gp", "IMM-3002"),
+        "status": "completed",
+        "vaccineCode": {"coding": [{"system": f"{HUB}/CodeSystem/vaccine", "code": "rotavirus"}]},
+        "patient": {"reference": "PATIENT"},
+        "occurrenceDateTime": "2026-05-05T10:25:00+01:00",
+        "protocolApplied": [{"doseNumberPositiveInt": 1}],
+    }])
+    ex["appointment-outcome"] = message("appointment-outcome", "appointment-outcome", "health-visiting",
+                                        "2026-08-03T09:00:00+01:00", [{
+        "resourceType": "Appointment", "id": "appt-1", "identifier": ident("health-visiting", "APT-4410"),
+        "status": "noshow",
+        "serviceType": [concept("health-visiting")],
+        "start": "2026-08-02T10:00:00+01:00",
+        "end": "2026-08-02T10:30:00+01:00",
+        "participant": [{"actor": {"reference": "PATIENT"}, "status": "declined"}],
+    }])
+    ex["child-seen"] = message("child-seen", "child-seen", "health-visiting", "2026-06-10T15:00:00+01:00", [{
+        "resourceType": "Encounter", "id": "visit-1", "identifier": ident("health-visiting", "HV-VIS-201"),
+        "extension": [{"url": f"{HUB}/StructureDefinition/child-seen", "valueBoolean": True},
+                      {"url": f"{HUB}/StructureDefinition/child-seen-alone", "valueBoolean": False}],
+        "status": "finished",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "HH"},
+        "type": [concept("home-visit")],
+        "subject": {"reference": "PATIENT"},
+        "period": {"start": "2026-06-10T11:00:00+01:00"},
+    }])
+    ex["concern-recorded"] = message("concern-recorded", "concern-recorded", "police", "2026-06-20T02:10:00+01:00", [{
+        "resourceType": "Observation", "id": "concern-1", "identifier": ident("police", "INC-90210"),
+        "status": "final",
+        "code": concept("domestic-abuse", "Domestic abuse"),
+        "subject": {"reference": "PATIENT"},
+        "focus": [{"reference": "EXTRA0"}],
+        "effectiveDateTime": "2026-06-19T23:40:00+01:00",
+    }], extra=[{"resourceType": "RelatedPerson", "id": "parent-1", "patient": {"reference": "PATIENT"},
+                "relationship": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+                                              "code": "MTH"}]}],
+                "name": [{"family": "Example", "given": ["Alex"]}]}])
+    ex["mobility-assessed"] = message("mobility-assessed", "mobility-assessed", "health-visiting",
+                                      "2026-05-01T13:00:00+01:00", [{
+        "resourceType": "Observation", "id": "mob-1", "identifier": ident("health-visiting", "HV-MOB-17"),
+        "status": "final",
+        "code": concept("independently-mobile"),
+        "subject": {"reference": "PATIENT"},
+        "effectiveDateTime": "2026-05-01T10:00:00+01:00",
+        "valueBoolean": False,
+    }])
+    # a GP given as a reference to an Organization entry, and a sibling in the same household
+    sib = patient(nhs=SIBLING_NHS)
+    sib["id"] = "sibling"
+    sib["birthDate"] = "2024-01-15"
+    sib["generalPractitioner"] = [{"reference": "EXTRA0"}]
+    ex["child-registered.gp-reference"] = message("child-registered-2", "child-registered", "gp",
+                                                  "2026-03-21T09:15:00Z", [sib], extra=[org("gp")])
+    return ex
+
+
+def main() -> None:
+    for name, msg in build().items():
+        (OUT / f"{name}.json").write_text(json.dumps(msg, indent=2) + "\n")
+        print(name)
+
+
+if __name__ == "__main__":
+    main()

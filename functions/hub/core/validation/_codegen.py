@@ -1,0 +1,213 @@
+"""Generate ``models.py``: strict pydantic v2 models of the FHIR R4 resources the hub accepts.
+
+Dev-time only (imports fhir.resources): ``python -m hub.core.validation._codegen``.
+The element lists, cardinalities and primitive types come from fhir.resources R4B
+(identical to R4 for these resources); the generated models are ours: strict
+types, FHIR R4 primitive regexes, ``extra="forbid"``, no per-field Python code.
+"""
+from __future__ import annotations
+
+import keyword
+import sys
+import types
+import typing
+from pathlib import Path
+
+RESOURCES = (
+    "Bundle",
+    "MessageHeader",
+    "Patient",
+    "Organization",
+    "RelatedPerson",
+    "Practitioner",
+    "Observation",
+    "Encounter",
+    "Immunization",
+    "EpisodeOfCare",
+    "Appointment",
+)
+# Resources that may sit in Bundle.entry.resource / contained (Bundle itself excluded).
+ENTRY_RESOURCES = tuple(r for r in RESOURCES if r != "Bundle")
+
+PRIMITIVES = {
+    "String": "FhirString",
+    "Code": "FhirCode",
+    "Id": "FhirId",
+    "Uri": "FhirUri",
+    "Url": "FhirUri",
+    "Canonical": "FhirUri",
+    "Oid": "FhirOid",
+    "UuidVersion": "FhirUuid",
+    "Uuid": "FhirUuid",
+    "Markdown": "FhirMarkdown",
+    "EncodedBytes": "FhirBase64",
+    "Base64Binary": "FhirBase64",
+    "Date": "FhirDate",
+    "DateTime": "FhirDateTime",
+    "Instant": "FhirInstant",
+    "Time": "FhirTime",
+    "PositiveInt": "FhirPositiveInt",
+    "UnsignedInt": "FhirUnsignedInt",
+    "Integer": "FhirInteger",
+    "Decimal": "FhirDecimal",
+    "Xhtml": "FhirXhtml",
+}
+
+SHADOWED = {"copy", "json", "dict", "schema", "construct", "validate", "fields", "model_config"}
+
+
+def _unwrap(t):
+    """-> (is_list, inner) with Optional stripped at both levels."""
+    is_list = False
+
+    def strip_none(t):
+        o = typing.get_origin(t)
+        if o is typing.Union or o is types.UnionType:
+            args = [a for a in typing.get_args(t) if a is not type(None)]
+            if len(args) == 1:
+                return args[0]
+            return t
+        return t
+
+    t = strip_none(t)
+    if typing.get_origin(t) in (list, typing.List):
+        is_list = True
+        t = strip_none(typing.get_args(t)[0])
+    return is_list, t
+
+
+def _type_name(t, field_name: str) -> tuple[str, str | None]:
+    """-> (python type expression, referenced class name or None)."""
+    if typing.get_origin(t) is typing.Annotated:
+        meta = type(t.__metadata__[0]).__name__
+        if meta not in PRIMITIVES:
+            raise SystemExit(f"unknown primitive {meta} on {field_name}")
+        return PRIMITIVES[meta], None
+    if t is bool:
+        return "FhirBoolean", None
+    if t is str:
+        # xhtml (Narrative.div) and a few plain strings
+        return ("FhirXhtml" if field_name == "div" else "FhirString"), None
+    if isinstance(t, type) and t.__module__ == "abc":
+        name = t.__name__[: -len("Type")]
+        if name == "FHIRPrimitiveExtension":
+            return "PrimitiveExtension", None
+        if name == "Resource":
+            return "AnyResource", None
+        return name, name
+    raise SystemExit(f"unhandled annotation {t!r} on {field_name}")
+
+
+def generate() -> str:
+    from fhir.resources.R4B import get_fhir_model_class
+
+    todo = list(RESOURCES) + ["Narrative", "Meta"]
+    done: dict[str, list[str]] = {}
+    order: list[str] = []
+    choice_groups: dict[str, dict[str, list[str]]] = {}
+    required_choices: dict[str, list[str]] = {}
+    while todo:
+        name = todo.pop(0)
+        if name in done:
+            continue
+        cls = get_fhir_model_class(name)
+        lines: list[str] = []
+        if name in RESOURCES:
+            lines.append(f'    resourceType: Literal["{name}"]')
+        for fname, f in cls.model_fields.items():
+            extra = f.json_schema_extra or {}
+            alias = f.alias or fname
+            if fname == "fhir_comments" or alias == "resource_type":
+                continue
+            is_ext = alias.startswith("_")
+            is_list, inner = _unwrap(f.annotation)
+            tname, ref = _type_name(inner, alias)
+            if ref and ref not in done and ref not in todo:
+                todo.append(ref)
+            if is_list:
+                if is_ext:
+                    tname = f"list[{tname} | None]"
+                elif tname.startswith("Fhir") and tname not in ("FhirXhtml",):
+                    # primitive arrays may hold null where `_x` carries the value's extension
+                    tname = f"list[{tname} | None]"
+                else:
+                    tname = f"list[{tname}]"
+                tname = f"Annotated[{tname}, Field(min_length=1)]"
+            required = bool(f.is_required() or extra.get("element_required"))
+            if extra.get("one_of_many"):
+                choice_groups.setdefault(name, {}).setdefault(extra["one_of_many"], []).append(alias)
+                if extra.get("one_of_many_required"):
+                    required_choices.setdefault(name, [])
+                    if extra["one_of_many"] not in required_choices[name]:
+                        required_choices[name].append(extra["one_of_many"])
+            pyname = alias
+            if is_ext:
+                pyname = alias[1:] + "__ext"
+            if keyword.iskeyword(pyname) or pyname in SHADOWED or pyname.startswith("model_"):
+                pyname = pyname + "_"
+            if pyname != alias:
+                default = "..." if required else "None"
+                lines.append(f'    {pyname}: {tname} = Field({default}, alias="{alias}")')
+            else:
+                lines.append(f"    {pyname}: {tname}" + ("" if required else " = None"))
+        done[name] = lines
+        order.append(name)
+
+    out = [
+        '"""FHIR R4 models for the resources the hub accepts. GENERATED by _codegen.py; do not edit."""',
+        "from __future__ import annotations",
+        "",
+        "from typing import Annotated, Literal, Union",
+        "",
+        "from pydantic import Field",
+        "",
+        "from hub.core.validation.primitives import (  # noqa: F401",
+        "    FhirBase,",
+        *[f"    {p}," for p in sorted(set(PRIMITIVES.values()) | {"FhirBoolean"})],
+        ")",
+        "",
+        "",
+        "class PrimitiveExtension(FhirBase):",
+        '    """The `_element` companion of a primitive: id and extensions only."""',
+        "",
+        "    id: FhirString = None",
+        "    extension: Annotated[list[Extension], Field(min_length=1)] = None",
+        "",
+    ]
+    for name in order:
+        out.append("")
+        out.append(f"class {name}(FhirBase):")
+        out.extend(done[name] or ["    pass"])
+        out.append("")
+    out.append("")
+    out.append("AnyResource = Annotated[")
+    out.append("    Union[" + ", ".join(ENTRY_RESOURCES) + "],")
+    out.append('    Field(discriminator="resourceType"),')
+    out.append("]")
+    out.append("")
+    out.append("# defer_build: only the root schema is built (once, on first use); sub-models build lazily if used alone")
+    out.append("")
+    out.append("# choice elements ([x]): at most one per group; required groups need exactly one")
+    out.append(f"CHOICE_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {{")
+    for rname in order:
+        if rname in choice_groups:
+            groups = ", ".join(f'"{g}": {tuple(v)!r}' for g, v in choice_groups[rname].items())
+            out.append(f'    "{rname}": {{{groups}}},')
+    out.append("}")
+    out.append(f"REQUIRED_CHOICES: dict[str, tuple[str, ...]] = {{")
+    for rname, groups in required_choices.items():
+        out.append(f'    "{rname}": {tuple(groups)!r},')
+    out.append("}")
+    out.append("RESOURCE_MODELS = {" + ", ".join(f'"{r}": {r}' for r in ENTRY_RESOURCES) + "}")
+    out.append("")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    target = Path(__file__).with_name("models.py")
+    target.write_text(generate())
+    print(f"wrote {target}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
