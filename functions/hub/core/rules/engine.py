@@ -1,0 +1,230 @@
+"""The rules engine: apply a message, evaluate the child and its household, diff against the alert ledger."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from hub.core.messages import Message
+
+from .calendars import iso, parse_iso
+from .config import RulesConfig
+from .repository import StateRepository
+from .rules import CP, RULES, RULES_BY_ID, Finding, Resolution, RuleContext, make_alert_id, plan_at
+from .state import ChildState
+
+IMM = "immunisation-overdue"
+
+
+@dataclass(frozen=True)
+class Decision:
+    records: list[dict]  # spec section 5 alert / resolution records
+    states: list[ChildState]  # every child state changed (to put)
+
+
+def _open(e: dict) -> bool:
+    return not e.get("w") and not e.get("res")
+
+
+def _match(state: ChildState, f: Finding) -> str | None:
+    e = state.ledger.get(f.alert_id)
+    if e is not None and not e.get("w"):
+        return f.alert_id
+    if f.by_episode:
+        for aid, e in sorted(state.ledger.items()):
+            if e["r"] != f.rule or e.get("w"):
+                continue
+            at = parse_iso(e["at"])
+            if f.raised_at <= at and (f.episode_end is None or at < f.episode_end):
+                return aid
+    return None
+
+
+def _recipients(state: ChildState, config: RulesConfig, now: datetime) -> list[str]:
+    view = state.view()
+    plan = plan_at(view, now, (CP,)) or plan_at(view, now)
+    first = (plan.fact.la_ods if plan is not None and plan.fact.la_ods else None) or config.la_front_door_ods
+    out: list[str] = []
+    for ods in (first, state.gp_ods, state.hv_ods):
+        if ods and ods not in out:
+            out.append(ods)
+    return out
+
+
+def _alert_record(state: ChildState, f: Finding, config: RulesConfig, now: datetime) -> dict:
+    rule = RULES_BY_ID[f.rule]
+    return {
+        "type": "alert",
+        "alert_id": f.alert_id,
+        "rule": f.rule,
+        "severity": rule.severity,
+        "nhs_number": state.nhs_number,
+        "raised_at": iso(f.raised_at),
+        "detected_at": iso(now),
+        "due_by": iso(now + config.due_delay(rule.severity)),
+        "summary": f.summary,
+        "recommended_action": rule.recommended_action,
+        "evidence": list(f.evidence),
+        "recipients": _recipients(state, config, now),
+        "details": f.details,
+    }
+
+
+def _resolution_record(state: ChildState, alert_id: str, rule: str, res: Resolution) -> dict:
+    return {
+        "type": "resolved",
+        "alert_id": alert_id,
+        "rule": rule,
+        "nhs_number": state.nhs_number,
+        "resolved_at": iso(res.at),
+        "reason": res.reason,
+        "evidence": list(res.evidence),
+    }
+
+
+def _only_doses(f: Finding, doses: list[tuple[str, int]], nhs: str) -> Finding:
+    keep = set(doses)
+    details = {"doses": [d for d in f.details["doses"] if (d["vaccine"], d["dose"]) in keep]}
+    aid = make_alert_id(IMM, nhs, iso(f.raised_at), *(f"{a}:{b}" for a, b in doses))
+    names = ", ".join(f"{a} dose {b}" for a, b in doses)
+    summary = f.summary.split("(")[0] + f"({names})" + f.summary.split(")", 1)[1] if "(" in f.summary else f.summary
+    return replace(f, alert_id=aid, doses=tuple(doses), details=details, summary=summary)
+
+
+def _gone_reason(state: ChildState, entry: dict, cause: Message) -> Resolution:
+    if entry["r"] == "child-not-seen" and entry.get("since"):
+        since, raised = parse_iso(entry["since"]), parse_iso(entry["at"])
+        for v in state.view().seen:
+            if v.fact.seen and since <= v.fact.start < raised:
+                return Resolution(v.fact.start, "seen", v.evidence)
+    return Resolution(cause.timestamp, "withdrawn", (cause.message_id,))
+
+
+def evaluate(
+    state: ChildState,
+    household: list[ChildState],
+    config: RulesConfig,
+    now: datetime,
+    cause: Message | None = None,
+) -> list[dict]:
+    """Evaluate every rule for ``state`` (mutating its ledger and next_due) and return the new records."""
+    view = state.view()
+    hh = tuple(
+        o.view() for o in household if state.household and o.nhs_number != state.nhs_number and o.household == state.household
+    )
+    ctx = RuleContext(view, hh, config)
+    findings: list[Finding] = []
+    for rule in RULES:
+        findings.extend(rule.evaluate(ctx))
+    findings.sort(key=lambda f: (f.raised_at, f.rule, f.alert_id))
+
+    alerts: list[dict] = []
+    resolutions: list[dict] = []
+    matched: set[str] = set()
+    current_doses = {d for f in findings if f.rule == IMM for d in f.doses}
+    for f in findings:
+        if f.rule != IMM:
+            m = _match(state, f)
+            if m:
+                matched.add(m)
+    for aid, e in state.ledger.items():
+        if e["r"] == IMM and any(tuple(d) in current_doses for d in e.get("doses", ())):
+            matched.add(aid)
+
+    # alerts whose facts no longer hold (a cancel or correction)
+    if cause is not None:
+        for aid, e in sorted(state.ledger.items()):
+            if _open(e) and aid not in matched:
+                res = _gone_reason(state, e, cause)
+                if res.reason == "withdrawn":
+                    e["w"] = True
+                e["res"] = {"at": iso(res.at), "reason": res.reason}
+                resolutions.append(_resolution_record(state, aid, e["r"], res))
+
+    alerted_doses = {tuple(d) for e in state.ledger.values() if e["r"] == IMM and not e.get("w") for d in e.get("doses", ())}
+    next_due: datetime | None = None
+
+    def later(t: datetime) -> None:
+        nonlocal next_due
+        if next_due is None or t < next_due:
+            next_due = t
+
+    for f in findings:
+        ready = f.fires_at is None or f.fires_at <= now
+        if f.rule == IMM:
+            fresh = [d for d in f.doses if d not in alerted_doses]
+            if not fresh:
+                continue
+            if not ready:
+                later(f.fires_at)
+                continue
+            if len(fresh) < len(f.doses):
+                f = _only_doses(f, fresh, state.nhs_number)
+            alerted_doses.update(fresh)
+            state.ledger[f.alert_id] = {"r": f.rule, "at": iso(f.raised_at), "doses": [list(d) for d in fresh]}
+            alerts.append(_alert_record(state, f, config, now))
+            continue
+        m = _match(state, f)
+        if m is not None:
+            e = state.ledger[m]
+            if f.resolution is not None and not e.get("res"):
+                e["res"] = {"at": iso(f.resolution.at), "reason": f.resolution.reason}
+                resolutions.append(_resolution_record(state, m, f.rule, f.resolution))
+            continue
+        if not ready:
+            later(f.fires_at)
+            continue
+        if f.resolution is not None and f.resolution.reason == "late-report":
+            continue  # examined in time: the rule never became true
+        entry = {"r": f.rule, "at": iso(f.raised_at)}
+        if f.since is not None:
+            entry["since"] = iso(f.since)
+        state.ledger[f.alert_id] = entry
+        alerts.append(_alert_record(state, f, config, now))
+        if f.resolution is not None:
+            entry["res"] = {"at": iso(f.resolution.at), "reason": f.resolution.reason}
+            resolutions.append(_resolution_record(state, f.alert_id, f.rule, f.resolution))
+
+    state.next_due = iso(next_due) if next_due is not None else None
+    return alerts + resolutions
+
+
+def _fingerprint(s: ChildState) -> tuple:
+    return (s.next_due, repr(sorted((k, sorted(v.items(), key=str)) for k, v in s.ledger.items())))
+
+
+def on_message(repo: StateRepository, msg: Message, *, config: RulesConfig, now: datetime) -> Decision:
+    """Apply ``msg`` to its child, then evaluate the child and its household (old and new). Read-only on ``repo``."""
+    nhs = msg.patient.nhs_number
+    current = repo.get(nhs)
+    child = current.copy() if current is not None else ChildState(nhs_number=nhs)
+    old_household = child.household
+    child.apply(msg)
+    others: dict[str, ChildState] = {}
+    for hh in sorted({h for h in (old_household, child.household) if h}):
+        for s in repo.by_household(hh):
+            if s.nhs_number != nhs and s.nhs_number not in others:
+                others[s.nhs_number] = s.copy()
+    group = [child] + [others[k] for k in sorted(others)]
+    records: list[dict] = []
+    changed: list[ChildState] = [child]
+    for s in group:
+        before = _fingerprint(s)
+        records.extend(evaluate(s, [o for o in group if o is not s], config, now, msg))
+        if s is not child and _fingerprint(s) != before:
+            changed.append(s)
+    return Decision(records=records, states=changed)
+
+
+def on_tick(repo: StateRepository, *, config: RulesConfig, now: datetime, limit: int | None = None) -> Decision:
+    """The sweep: evaluate only the children whose next_due <= now."""
+    due = sorted(repo.due(now, limit), key=lambda s: (s.next_due or "", s.nhs_number))
+    work: dict[str, ChildState] = {}
+    records: list[dict] = []
+    for s in due:
+        st = work.get(s.nhs_number) or s
+        household = []
+        if st.household:
+            household = [work.get(o.nhs_number, o) for o in repo.by_household(st.household) if o.nhs_number != st.nhs_number]
+        records.extend(evaluate(st, household, config, now, None))
+        work[st.nhs_number] = st
+    return Decision(records=records, states=list(work.values()))

@@ -1,0 +1,323 @@
+"""Per-child state: the facts known about one child, by clinical time, plus the alert ledger.
+
+Pure and serialisable (``to_item``/``from_item``). Facts are kept per business
+identifier; the version with the latest ``(Bundle.timestamp, MessageHeader.id)``
+wins, so any arrival order yields the same state. A cancel (or an Observation
+``entered-in-error``) leaves a tombstone so an older version arriving later
+cannot revive the fact.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
+from typing import Any
+
+from hub.core.messages import (
+    AppointmentFact,
+    ConcernFact,
+    ExaminationFact,
+    ImmunisationFact,
+    InjuryFact,
+    Message,
+    MobilityFact,
+    PlanFact,
+    RegistrationFact,
+    SeenFact,
+)
+
+from .calendars import iso, parse_iso
+
+STATE_FORMAT = 1
+
+# short kind tag -> fact class
+KINDS: dict[str, type] = {
+    "plan-start": PlanFact,
+    "plan-end": PlanFact,
+    "injury": InjuryFact,
+    "exam": ExaminationFact,
+    "imm": ImmunisationFact,
+    "appt": AppointmentFact,
+    "seen": SeenFact,
+    "concern": ConcernFact,
+    "mobility": MobilityFact,
+    "reg": RegistrationFact,
+}
+_KIND_OF = {
+    InjuryFact: "injury",
+    ExaminationFact: "exam",
+    ImmunisationFact: "imm",
+    AppointmentFact: "appt",
+    SeenFact: "seen",
+    ConcernFact: "concern",
+    MobilityFact: "mobility",
+    RegistrationFact: "reg",
+}
+_DT_FIELDS = {"start", "end", "effective", "occurrence"}
+
+
+def fact_kind(fact: Any, event: str) -> str:
+    if isinstance(fact, PlanFact):
+        if event in ("plan-started", "plan-ended"):
+            return "plan-end" if event == "plan-ended" else "plan-start"
+        return "plan-end" if fact.status == "finished" else "plan-start"
+    return _KIND_OF[type(fact)]
+
+
+def _fact_to_data(fact: Any) -> dict:
+    out: dict = {}
+    for f in fields(fact):
+        if f.name in ("key", "resource_id", "patient"):
+            continue
+        v = getattr(fact, f.name)
+        if v is None or v == () or v == "":
+            continue
+        if isinstance(v, datetime):
+            v = iso(v)
+        elif isinstance(v, tuple):
+            v = list(v)
+        out[f.name] = v
+    return out
+
+
+def _data_to_fact(kind: str, key: str, rid: str, data: dict) -> Any:
+    cls = KINDS[kind]
+    kw: dict = {"key": key, "resource_id": rid}
+    for name, v in data.items():
+        if name in _DT_FIELDS and isinstance(v, str):
+            v = parse_iso(v)
+        elif isinstance(v, list):
+            v = tuple(v)
+        kw[name] = v
+    return cls(**kw)
+
+
+def _version_gt(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    # (iso UTC timestamp, message id); iso strings of equal format sort by time
+    return (parse_iso(a[0]), a[1]) > (parse_iso(b[0]), b[1])
+
+
+@dataclass
+class FactRecord:
+    kind: str
+    key: str
+    rid: str
+    ts: str  # Bundle.timestamp of the winning version (iso UTC)
+    mid: str  # its MessageHeader.id
+    withdrawn: bool
+    data: dict
+    evidence: list[str]  # every MessageHeader.id that carried this fact
+
+    def fact(self) -> Any:
+        return _data_to_fact(self.kind, self.key, self.rid, self.data)
+
+    def to_item(self) -> dict:
+        d = {"k": self.kind, "key": self.key, "rid": self.rid, "ts": self.ts, "mid": self.mid, "d": self.data, "ev": self.evidence}
+        if self.withdrawn:
+            d["w"] = True
+        return d
+
+    @classmethod
+    def from_item(cls, d: dict) -> "FactRecord":
+        return cls(d["k"], d["key"], d.get("rid", ""), d["ts"], d["mid"], bool(d.get("w", False)), dict(d.get("d", {})), list(d.get("ev", [])))
+
+
+@dataclass
+class ChildState:
+    nhs_number: str
+    facts: dict[str, FactRecord] = field(default_factory=dict)  # "<kind>|<key>" -> record
+    # latest Patient data by Bundle.timestamp, per element: name -> [value, ts, mid]
+    patient: dict[str, list] = field(default_factory=dict)
+    ledger: dict[str, dict] = field(default_factory=dict)  # alert_id -> ledger entry
+    next_due: str | None = None  # iso UTC; the next instant a time-based rule could become true
+    version: int = 0
+
+    # ---- patient data -------------------------------------------------------
+    def _patient_value(self, name: str) -> Any:
+        v = self.patient.get(name)
+        return v[0] if v else None
+
+    @property
+    def birth_date(self) -> date | None:
+        v = self._patient_value("birth_date")
+        return date.fromisoformat(v) if v else None
+
+    @property
+    def gp_ods(self) -> str | None:
+        return self._patient_value("gp")
+
+    @property
+    def household(self) -> str | None:
+        return self._patient_value("household")
+
+    @property
+    def hv_ods(self) -> str | None:
+        return self._patient_value("hv")
+
+    @property
+    def next_due_at(self) -> datetime | None:
+        return parse_iso(self.next_due) if self.next_due else None
+
+    def _set_patient(self, name: str, value: Any, ts: str, mid: str) -> None:
+        if value is None:
+            return
+        cur = self.patient.get(name)
+        if cur is None or _version_gt((ts, mid), (cur[1], cur[2])):
+            self.patient[name] = [value, ts, mid]
+
+    # ---- applying a message ------------------------------------------------
+    def apply(self, msg: Message) -> None:
+        ts, mid = iso(msg.timestamp), msg.message_id
+        p = msg.patient
+        if p is not None:
+            self._set_patient("birth_date", p.birth_date.isoformat() if p.birth_date else None, ts, mid)
+            self._set_patient("gp", p.gp_ods, ts, mid)
+            self._set_patient("household", p.household, ts, mid)
+        if msg.sender_kind == "health-visiting":
+            self._set_patient("hv", msg.sender_ods, ts, mid)
+        for fact in msg.facts:
+            if isinstance(fact, RegistrationFact) and fact.patient is not None and fact.patient is not p:
+                q = fact.patient
+                self._set_patient("birth_date", q.birth_date.isoformat() if q.birth_date else None, ts, mid)
+                self._set_patient("gp", q.gp_ods, ts, mid)
+                self._set_patient("household", q.household, ts, mid)
+            kind = fact_kind(fact, msg.event)
+            withdrawn = msg.event_type == "cancel" or getattr(fact, "status", None) == "entered-in-error"
+            slot = f"{kind}|{fact.key}"
+            rec = self.facts.get(slot)
+            data = {} if kind == "reg" else _fact_to_data(fact)
+            if rec is None:
+                self.facts[slot] = FactRecord(kind, fact.key, fact.resource_id, ts, mid, withdrawn, data, [mid])
+                continue
+            if mid not in rec.evidence:
+                rec.evidence.append(mid)
+            if _version_gt((ts, mid), (rec.ts, rec.mid)):
+                rec.ts, rec.mid, rec.withdrawn, rec.rid = ts, mid, withdrawn, fact.resource_id or rec.rid
+                if not withdrawn:
+                    rec.data = data
+            # a cancelled plan-start withdraws the whole plan
+            if kind == "plan-start" and withdrawn:
+                end = self.facts.get(f"plan-end|{fact.key}")
+                if end is not None and not end.withdrawn and _version_gt((ts, mid), (end.ts, end.mid)):
+                    end.withdrawn, end.ts, end.mid = True, ts, mid
+        self.version += 1
+
+    # ---- serialisation -----------------------------------------------------
+    def to_item(self) -> dict:
+        item: dict = {
+            "fmt": STATE_FORMAT,
+            "nhs_number": self.nhs_number,
+            "facts": [r.to_item() for _, r in sorted(self.facts.items())],
+            "patient": {k: list(v) for k, v in sorted(self.patient.items())},
+            "ledger": [dict(v, id=k) for k, v in sorted(self.ledger.items())],
+            "version": self.version,
+        }
+        if self.next_due:
+            item["next_due"] = self.next_due
+        if self.household:
+            item["household"] = self.household
+        return item
+
+    @classmethod
+    def from_item(cls, item: dict) -> "ChildState":
+        facts = {}
+        for d in item.get("facts", []):
+            r = FactRecord.from_item(d)
+            facts[f"{r.kind}|{r.key}"] = r
+        ledger = {}
+        for e in item.get("ledger", []):
+            e = dict(e)
+            ledger[e.pop("id")] = e
+        return cls(
+            nhs_number=item["nhs_number"],
+            facts=facts,
+            patient={k: list(v) for k, v in item.get("patient", {}).items()},
+            ledger=ledger,
+            next_due=item.get("next_due"),
+            version=int(item.get("version", 0)),
+        )
+
+    def copy(self) -> "ChildState":
+        return ChildState.from_item(self.to_item())
+
+    # ---- views for the rules ---------------------------------------------
+    def view(self) -> "ChildView":
+        return ChildView.build(self)
+
+
+@dataclass(frozen=True)
+class Item:
+    """A current (not withdrawn) fact with the MessageHeader ids behind it."""
+
+    fact: Any
+    evidence: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return self.fact.key
+
+
+@dataclass(frozen=True)
+class ChildView:
+    nhs_number: str
+    birth_date: date | None
+    household: str | None
+    plans: tuple[Item, ...]  # merged plan-start + plan-end per plan key
+    plan_ends: tuple[Item, ...]  # plan-ended records (closure details), merged with their start
+    injuries: tuple[Item, ...]
+    exams: tuple[Item, ...]
+    immunisations: tuple[Item, ...]
+    appointments: tuple[Item, ...]
+    seen: tuple[Item, ...]
+    concerns: tuple[Item, ...]
+    mobility: tuple[Item, ...]
+
+    @classmethod
+    def build(cls, s: ChildState) -> "ChildView":
+        by: dict[str, list[Item]] = {k: [] for k in KINDS}
+        starts: dict[str, FactRecord] = {}
+        ends: dict[str, FactRecord] = {}
+        for slot in sorted(s.facts):
+            r = s.facts[slot]
+            if r.withdrawn:
+                continue
+            if r.kind == "plan-start":
+                starts[r.key] = r
+            elif r.kind == "plan-end":
+                ends[r.key] = r
+            else:
+                by[r.kind].append(Item(r.fact(), tuple(r.evidence)))
+        plans, plan_ends = [], []
+        for key in sorted(set(starts) | set(ends)):
+            st, en = starts.get(key), ends.get(key)
+            merged = st.fact() if st else None
+            ev = list(st.evidence) if st else []
+            if en is not None:
+                ef = en.fact()
+                if merged is None:
+                    merged = ef
+                else:
+                    over = {f.name: getattr(ef, f.name) for f in fields(ef) if f.name not in ("key", "resource_id")}
+                    over = {k: v for k, v in over.items() if v is not None and not (k == "status" and v == "active")}
+                    merged = replace(merged, **over)
+                ev += [m for m in en.evidence if m not in ev]
+                plan_ends.append(Item(merged, tuple(ev)))
+            if st is not None:
+                plans.append(Item(merged, tuple(ev)))
+
+        def srt(items: list[Item], attr: str) -> tuple[Item, ...]:
+            return tuple(sorted(items, key=lambda i: (getattr(i.fact, attr), i.key)))
+
+        return cls(
+            nhs_number=s.nhs_number,
+            birth_date=s.birth_date,
+            household=s.household,
+            plans=tuple(plans),
+            plan_ends=tuple(plan_ends),
+            injuries=srt([i for i in by["injury"] if i.fact.effective], "effective"),
+            exams=srt([i for i in by["exam"] if i.fact.start], "start"),
+            immunisations=srt([i for i in by["imm"] if i.fact.occurrence], "occurrence"),
+            appointments=srt([i for i in by["appt"] if i.fact.start], "start"),
+            seen=srt([i for i in by["seen"] if i.fact.start], "start"),
+            concerns=srt([i for i in by["concern"] if i.fact.effective], "effective"),
+            mobility=srt([i for i in by["mobility"] if i.fact.effective], "effective"),
+        )

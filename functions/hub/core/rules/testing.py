@@ -1,0 +1,129 @@
+"""Builders for ``Message`` objects in tests and benchmarks (no validator needed)."""
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from hub.core.messages import (
+    AppointmentFact,
+    ConcernFact,
+    ExaminationFact,
+    ImmunisationFact,
+    InjuryFact,
+    Message,
+    MobilityFact,
+    PatientInfo,
+    PlanFact,
+    RegistrationFact,
+    SeenFact,
+)
+
+LONDON = ZoneInfo("Europe/London")
+_NS = uuid.UUID("6f1c9c9e-0d7b-4d55-9a8e-1f1ad3a7b001")
+_counter = itertools.count()
+SYS = "https://agency.example/Id/record"
+
+
+def at(s: str) -> datetime:
+    """'2011-08-01T10:00' (London wall clock) or a string with an offset -> aware datetime."""
+    dt = datetime.fromisoformat(s)
+    return dt if dt.tzinfo else dt.replace(tzinfo=LONDON)
+
+
+def key(v: str) -> str:
+    return f"{SYS}|{v}"
+
+
+def plan_start(k: str, start: str, plan_type: str = "child-protection-plan", category: str | None = "neglect",
+               la: str = "LA123", care_manager: str = "SW1") -> PlanFact:
+    return PlanFact(key=key(k), resource_id=k, status="active", plan_type=plan_type,
+                    cp_category=category if plan_type == "child-protection-plan" else None,
+                    start=at(start), la_ods=la, care_manager=care_manager)
+
+
+def plan_end(k: str, end: str, closed: bool = True, step_down: bool = False, **kw) -> PlanFact:
+    return PlanFact(key=key(k), resource_id=k, status="finished", end=at(end),
+                    closed_to_social_care=closed, step_down_plan=step_down, **kw)
+
+
+def injury(k: str, when: str, code: str = "bruise", status: str = "final") -> InjuryFact:
+    return InjuryFact(key=key(k), resource_id=k, status=status, code=code, effective=at(when), body_site="face")
+
+
+def exam(k: str, when: str, kind: str = "cp-medical", reasons: tuple[str, ...] = ()) -> ExaminationFact:
+    return ExaminationFact(key=key(k), resource_id=k, type=kind, start=at(when), reason_keys=tuple(key(r) for r in reasons))
+
+
+def imm(k: str, vaccine: str, dose: int, when: str, status: str = "completed") -> ImmunisationFact:
+    return ImmunisationFact(key=key(k), resource_id=k, status=status, vaccine=vaccine, dose=dose, occurrence=at(when))
+
+
+def appt(k: str, when: str, status: str = "noshow", service: str = "health-visiting", reason: str | None = None) -> AppointmentFact:
+    return AppointmentFact(key=key(k), resource_id=k, status=status, cancel_reason=reason, service_type=service, start=at(when))
+
+
+def seen(k: str, when: str, was_seen: bool = True, alone: bool = False) -> SeenFact:
+    return SeenFact(key=key(k), resource_id=k, type="home-visit", start=at(when), seen=was_seen, seen_alone=alone)
+
+
+def concern(k: str, code: str, when: str, status: str = "final") -> ConcernFact:
+    return ConcernFact(key=key(k), resource_id=k, code=code, effective=at(when), status=status)
+
+
+def mobility(k: str, mobile: bool, when: str) -> MobilityFact:
+    return MobilityFact(key=key(k), resource_id=k, mobile=mobile, effective=at(when))
+
+
+_EVENT_OF = {
+    InjuryFact: "injury-observed",
+    ExaminationFact: "medical-examination",
+    ImmunisationFact: "immunisation-recorded",
+    AppointmentFact: "appointment-outcome",
+    SeenFact: "child-seen",
+    ConcernFact: "concern-recorded",
+    MobilityFact: "mobility-assessed",
+    RegistrationFact: "child-registered",
+}
+
+
+class Child:
+    def __init__(self, nhs_number: str, birth: str, gp: str | None = "A81001", household: str | None = None):
+        self.nhs_number = nhs_number
+        self.birth = date.fromisoformat(birth)
+        self.gp = gp
+        self.household = household
+
+    def patient(self, **over) -> PatientInfo:
+        kw = {"nhs_number": self.nhs_number, "birth_date": self.birth, "gp_ods": self.gp, "household": self.household}
+        kw.update(over)
+        return PatientInfo(**kw)
+
+    def msg(self, *facts, ts: str, event: str | None = None, event_type: str = "new", sender: str = "RX1",
+            kind: str | None = None, mid: str | None = None, **patient_over) -> Message:
+        if event is None:
+            f = facts[0]
+            event = ("plan-ended" if f.status == "finished" else "plan-started") if isinstance(f, PlanFact) else _EVENT_OF[type(f)]
+        mid = mid or str(uuid.uuid5(_NS, f"{self.nhs_number}-{next(_counter)}"))
+        return Message(message_id=mid, bundle_id=mid, timestamp=at(ts), event=event, event_type=event_type,
+                       sender_ods=sender, patient=self.patient(**patient_over), facts=tuple(facts), sender_kind=kind)
+
+    def registered(self, ts: str, **kw) -> Message:
+        p = self.patient()
+        return self.msg(RegistrationFact(key=f"https://fhir.nhs.uk/Id/nhs-number|{self.nhs_number}",
+                                         resource_id=self.nhs_number, patient=p), ts=ts, event="child-registered", **kw)
+
+
+def nhs_number(seed: int) -> str:
+    """A valid Modulus 11 NHS number derived from ``seed`` (9 leading digits starting with 9)."""
+    n = seed
+    while True:
+        base = f"9{n % 10**8:08d}"
+        s = sum(int(d) * w for d, w in zip(base, range(10, 1, -1)))
+        check = 11 - s % 11
+        if check == 11:
+            check = 0
+        if check != 10:
+            return base + str(check)
+        n += 1
