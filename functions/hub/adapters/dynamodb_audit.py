@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from botocore.exceptions import ClientError
 
+from hub.adapters.errors import AdapterError
 from hub.core.audit.chain import (
     GENESIS,
     HEAD_SK,
@@ -49,11 +50,11 @@ _THROTTLED = {"ThrottlingException", "ProvisionedThroughputExceededException", "
               "TransactionInProgressException", "InternalServerError"}
 
 
-class AuditWriteError(AuditError):
+class AuditWriteError(AuditError, AdapterError):
     pass
 
 
-class AuditReadError(AuditError):
+class AuditReadError(AuditError, AdapterError):
     pass
 
 
