@@ -247,7 +247,7 @@ def _describe_loc(loc: tuple[Any, ...], raw: Any) -> str:
                     pass
         else:
             parts.append(("." if parts else "") + str(p))
-    return "".join(parts) or "<policy>"
+    return "".join(parts)
 
 
 def _read(text_or_path: Any) -> Any:
@@ -278,7 +278,10 @@ def load_policy(text_or_path: Union[str, Path, dict]) -> RoutingPolicy:
     try:
         return RoutingPolicy.model_validate(raw)
     except ValidationError as e:
-        lines = [f"{_describe_loc(tuple(err['loc']), raw)}: {err['msg']}" for err in e.errors()]
+        lines = []
+        for err in e.errors():
+            text = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{_describe_loc(tuple(err['loc']), raw)}: {text}" if err["loc"] else text)
         version = raw.get("version", "?")
         raise PolicyError(f"invalid routing policy (version {version}):\n  " + "\n  ".join(lines)) from None
 
