@@ -159,7 +159,10 @@ class DynamoDBAuditLog:
         for chain, indexed in by_chain.items():
             for batch in _batches(indexed):
                 write = self._append_tx if self.atomic_head else self._append_claim
-                records = write(chain, [b for _, b in batch])
+                try:
+                    records = write(chain, [b for _, b in batch])
+                except AuditReadError as exc:
+                    raise AuditWriteError(f"audit append to {chain} failed: {exc}") from exc
                 for (i, _), rec in zip(batch, records):
                     out[i] = rec
         return out  # type: ignore[return-value]
