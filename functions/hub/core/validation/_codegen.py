@@ -1,4 +1,4 @@
-"""Generate ``models.py``: strict pydantic v2 models of the FHIR R4 resources the hub accepts.
+"""Generate ``models.py``: strict pydantic v2 models (TypedDicts: validated dicts, no instance overhead) of the FHIR R4 resources the hub accepts.
 
 Dev-time only (imports fhir.resources): ``python -m hub.core.validation._codegen``.
 The element lists, cardinalities and primitive types come from fhir.resources R4B
@@ -7,7 +7,6 @@ types, FHIR R4 primitive regexes, ``extra="forbid"``, no per-field Python code.
 """
 from __future__ import annotations
 
-import keyword
 import sys
 import types
 import typing
@@ -53,7 +52,6 @@ PRIMITIVES = {
     "Xhtml": "FhirXhtml",
 }
 
-SHADOWED = {"copy", "json", "dict", "schema", "construct", "validate", "fields", "model_config"}
 
 
 def _unwrap(t):
@@ -113,15 +111,21 @@ def generate() -> str:
         cls = get_fhir_model_class(name)
         lines: list[str] = []
         if name in RESOURCES:
-            lines.append(f'    resourceType: Literal["{name}"]')
+            lines.append(f'    "resourceType": Required[Literal["{name}"]],')
         for fname, f in cls.model_fields.items():
             extra = f.json_schema_extra or {}
             alias = f.alias or fname
-            if fname == "fhir_comments" or alias == "resource_type":
+            if fname == "fhir_comments":
+                # XML comments carried over by XML->JSON converters (UK Core examples): tolerated, ignored
+                lines.append('    "fhir_comments": "FhirComments",')
+                continue
+            if alias == "resource_type":
                 continue
             is_ext = alias.startswith("_")
             is_list, inner = _unwrap(f.annotation)
             tname, ref = _type_name(inner, alias)
+            if name == "Reference" and alias == "reference":
+                tname = "FhirReference"  # collects literal references for the resolution check
             if ref and ref not in done and ref not in todo:
                 todo.append(ref)
             if is_list:
@@ -140,16 +144,8 @@ def generate() -> str:
                     required_choices.setdefault(name, [])
                     if extra["one_of_many"] not in required_choices[name]:
                         required_choices[name].append(extra["one_of_many"])
-            pyname = alias
-            if is_ext:
-                pyname = alias[1:] + "__ext"
-            if keyword.iskeyword(pyname) or pyname in SHADOWED or pyname.startswith("model_"):
-                pyname = pyname + "_"
-            if pyname != alias:
-                default = "..." if required else "None"
-                lines.append(f'    {pyname}: {tname} = Field({default}, alias="{alias}")')
-            else:
-                lines.append(f"    {pyname}: {tname}" + ("" if required else " = None"))
+            # string annotations: the functional TypedDict syntax evaluates eagerly, and types refer forward
+            lines.append(f'    "{alias}": "' + (f"Required[{tname}]" if required else tname) + '",')
         done[name] = lines
         order.append(name)
 
@@ -159,25 +155,40 @@ def generate() -> str:
         "",
         "from typing import Annotated, Literal, Union",
         "",
-        "from pydantic import Field",
+        "from functools import lru_cache",
+        "",
+        "from pydantic import AfterValidator, Field, TypeAdapter",
+        "from typing_extensions import Required, TypedDict",
         "",
         "from hub.core.validation.primitives import (  # noqa: F401",
-        "    FhirBase,",
+        "    FHIR_CONFIG,",
+        "    FhirComments,",
+        "    FhirReference,",
+        "    choice_check,",
         *[f"    {p}," for p in sorted(set(PRIMITIVES.values()) | {"FhirBoolean"})],
         ")",
         "",
         "",
-        "class PrimitiveExtension(FhirBase):",
-        '    """The `_element` companion of a primitive: id and extensions only."""',
-        "",
-        "    id: FhirString = None",
-        "    extension: Annotated[list[Extension], Field(min_length=1)] = None",
+        "# the `_element` companion of a primitive: id and extensions only",
+        'PrimitiveExtension = TypedDict("PrimitiveExtension", {',
+        '    "id": "FhirString",',
+        '    "fhir_comments": "FhirComments",',
+        '    "extension": "Annotated[list[Extension], Field(min_length=1)]",',
+        "}, total=False)",
+        "PrimitiveExtension.__pydantic_config__ = FHIR_CONFIG  # type: ignore[attr-defined]",
         "",
     ]
     for name in order:
         out.append("")
-        out.append(f"class {name}(FhirBase):")
-        out.extend(done[name] or ["    pass"])
+        td = f"_{name}" if name in choice_groups else name
+        out.append(f'{td} = TypedDict("{name}", {{')
+        out.extend(done[name])
+        out.append("}, total=False)")
+        out.append(f"{td}.__pydantic_config__ = FHIR_CONFIG  # type: ignore[attr-defined]")
+        if name in choice_groups:
+            groups = {g: tuple(v) for g, v in choice_groups[name].items()}
+            out.append(f"{name} = Annotated[{td}, AfterValidator(choice_check({groups!r}, "
+                       f"{tuple(required_choices.get(name, ()))!r}))]")
         out.append("")
     out.append("")
     out.append("AnyResource = Annotated[")
@@ -185,7 +196,7 @@ def generate() -> str:
     out.append('    Field(discriminator="resourceType"),')
     out.append("]")
     out.append("")
-    out.append("# defer_build: only the root schema is built (once, on first use); sub-models build lazily if used alone")
+
     out.append("")
     out.append("# choice elements ([x]): at most one per group; required groups need exactly one")
     out.append(f"CHOICE_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {{")
@@ -199,6 +210,12 @@ def generate() -> str:
         out.append(f'    "{rname}": {tuple(groups)!r},')
     out.append("}")
     out.append("RESOURCE_MODELS = {" + ", ".join(f'"{r}": {r}' for r in ENTRY_RESOURCES) + "}")
+    out.append("")
+    out.append("")
+    out.append("@lru_cache(maxsize=None)")
+    out.append("def bundle_adapter() -> TypeAdapter:")
+    out.append('    """The validator for a whole message Bundle (schema built once, on first use)."""')
+    out.append("    return TypeAdapter(Bundle)")
     out.append("")
     return "\n".join(out)
 

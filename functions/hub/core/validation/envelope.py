@@ -120,13 +120,14 @@ def _s(v) -> str | None:
 
 def parse_datetime(value) -> datetime | None:
     """A full FHIR dateTime with time zone -> aware datetime, else None."""
-    if not isinstance(value, str):
+    if value.__class__ is not str or not _FULL_DT.match(value):
         return None
-    m = _FULL_DT.match(value)
-    if not m:
-        return None
-    y, mo, d, h, mi, s, frac, tz = m.groups()
     try:
+        return datetime.fromisoformat(value)  # C fast path (3.11 takes "Z" and any fraction length)
+    except ValueError:
+        pass
+    y, mo, d, h, mi, s, frac, tz = _FULL_DT.match(value).groups()
+    try:  # leap second (":60") and other edge forms FHIR allows
         micro = int((frac or "0")[:6].ljust(6, "0"))
         if tz == "Z":
             tzinfo = timezone.utc
@@ -245,9 +246,12 @@ class Checker:
             if i > 0 and res.get("resourceType") == "MessageHeader":
                 self.err("structure", "only entry[0] may be a MessageHeader", f"{self.res_path(i)}")
 
-    def check_references(self, refs: list[tuple[str, str, int | None]]) -> None:
+    def check_references(self, refs: set[str], locate) -> None:
         """Every literal reference resolves to an entry fullUrl (or a contained resource)."""
-        for path, ref, entry_idx in refs:
+        unresolved = {r for r in refs if r not in self.by_url}
+        if not unresolved:
+            return
+        for path, ref, entry_idx in locate(self.b, unresolved):
             if ref in self.by_url:
                 continue
             if ref.startswith("#") and entry_idx is not None:
@@ -810,17 +814,6 @@ class Checker:
         return AppointmentFact(key=key, resource_id=rid, status=st if isinstance(st, str) else "",
                                cancel_reason=reason, service_type=service or "", start=start)
 
-    def check_choices(self, choice_groups: dict, required_choices: dict) -> None:
-        for i, res in self.entries:
-            rtype = res.get("resourceType")
-            for group, names in choice_groups.get(rtype, {}).items():
-                present = [n for n in names if n in res]
-                if len(present) > 1:
-                    self.err("structure", f"{group}[x] may appear only once (found {', '.join(present)})",
-                             f"{self.res_path(i)}.{present[1]}")
-                elif not present and group in required_choices.get(rtype, ()):
-                    self.err("required", f"{group}[x] is required", f"{self.res_path(i)}.{group}")
-
     # -- §1 authorisation ---------------------------------------------------------------
     def check_caller(self) -> None:
         c = self.caller
@@ -838,13 +831,12 @@ class Checker:
                                         "Bundle.entry[0].resource.eventCoding.code"))
 
     # -- the whole pass -----------------------------------------------------------------
-    def run(self, refs: list[tuple[str, str, int | None]], choice_groups: dict, required_choices: dict
-            ) -> Message | None:
+    def run(self, refs: set[str], locate) -> Message | None:
+        """``refs``: every literal reference string in the body; ``locate(bundle, refs)`` -> (path, ref, entry)."""
         self.check_bundle()
         if not self.entries and not self.by_url:
             return None
-        self.check_references(refs)
-        self.check_choices(choice_groups, required_choices)
+        self.check_references(refs, locate)
         focus = self.check_header()
         patient = self.check_patient()
         self.check_caller()

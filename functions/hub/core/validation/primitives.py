@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Annotated, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 _YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
 _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
@@ -37,12 +38,44 @@ FhirDateTime = Annotated[StrictStr, Field(pattern=RE_DATETIME)]
 FhirInstant = Annotated[StrictStr, Field(pattern=RE_INSTANT)]
 FhirTime = Annotated[StrictStr, Field(pattern=RE_TIME)]
 FhirBoolean = StrictBool
+FhirComments = Union[StrictStr, Annotated[list[StrictStr], Field(min_length=1)]]
 FhirInteger = Annotated[StrictInt, Field(ge=INT32_MIN, le=INT32_MAX)]
 FhirPositiveInt = Annotated[StrictInt, Field(ge=1, le=INT32_MAX)]
 FhirUnsignedInt = Annotated[StrictInt, Field(ge=0, le=INT32_MAX)]
 FhirDecimal = Union[Annotated[StrictInt, Field(ge=-(10**28), le=10**28)], Annotated[StrictFloat, Field(allow_inf_nan=False)]]
 
 
-class FhirBase(BaseModel):
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, validate_default=False, defer_build=True)
+# extra="forbid": unknown elements are faults; inputs stay out of error messages
+FHIR_CONFIG = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
+
+def _collect_reference(value: str, info: ValidationInfo) -> str:
+    refs = info.context
+    if refs is not None:
+        refs.add(value)
+    return value
+
+
+# Reference.reference: validation context (a set) collects every literal reference in one pass
+FhirReference = Annotated[FhirString, AfterValidator(_collect_reference)]
+
+
+def choice_check(groups: dict[str, tuple[str, ...]], required: tuple[str, ...]):
+    """An after-validator: each choice element ([x]) at most once; required ones exactly once."""
+    group_of = {name: g for g, names in groups.items() for name in names}
+
+    def check(value: dict) -> dict:
+        seen: dict[str, str] = {}
+        for key in value:
+            g = group_of.get(key)
+            if g is not None:
+                if g in seen:
+                    raise PydanticCustomError("choice_multiple", "{group}[x] may appear only once ({a}, {b})",
+                                              {"group": g, "a": seen[g], "b": key})
+                seen[g] = key
+        for g in required:
+            if g not in seen:
+                raise PydanticCustomError("choice_missing", "{group}[x] is required", {"group": g})
+        return value
+
+    return check
