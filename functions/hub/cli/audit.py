@@ -119,6 +119,7 @@ def _charts(rep, out: Path) -> list[str]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     made: list[str] = []
 
@@ -134,6 +135,7 @@ def _charts(rep, out: Path) -> list[str]:
             ax.set_xlabel(xlabel)
             ax.set_ylabel(ylabel)
             ax.tick_params(axis="x", labelrotation=30)
+        (ax.xaxis if horizontal else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title)
         fig.tight_layout()
         fig.savefig(out / name)
@@ -156,6 +158,7 @@ def _charts(rep, out: Path) -> list[str]:
         if any(vals):
             ax.barh(rules, vals, left=left, label=sev, color=colours.get(sev, "#768692"))
             left = [a + b for a, b in zip(left, vals)]
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Alerts raised by rule and severity")
     ax.set_xlabel("alerts")
     if any(left):

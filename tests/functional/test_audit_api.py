@@ -1,0 +1,124 @@
+"""GET /audit: commissioner-only queries, child queries with purpose, CSV, paging; each query audited."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from moto import mock_aws
+
+from hub.core.audit import AuditFilters
+from hub.core.messages import Caller
+from hub.handlers.audit_api import handle_query
+
+from audit_fixtures import NHS_A, NHS_B, T0, entry, make_aws, make_hub, make_log
+
+COMMISSIONER = Caller(ods="COMM01", kind="commissioner")
+
+
+@pytest.fixture
+def aws():
+    with mock_aws():
+        yield make_aws()
+
+
+@pytest.fixture
+def log(aws):
+    log = make_log(aws.ddb, shards=2)
+    log.append_many([entry(i, nhs=NHS_A if i < 4 else NHS_B, actor_ods="A81001" if i % 2 else "POL01") for i in range(10)])
+    return log
+
+
+def audit_queries(log) -> list[dict]:
+    return log.query(AuditFilters(action="audit.query"), None, 1000)[0]
+
+
+def test_audit_api_refuses_non_commissioners_with_operation_outcome(log):
+    for caller in (Caller("A81001", "gp"), Caller("POL01", "police"), None):
+        resp = handle_query(log, {}, None, caller, T0)
+        assert resp.status_code == 403
+        body = json.loads(resp.body)
+        assert body["resourceType"] == "OperationOutcome" and body["issue"][0]["code"] == "forbidden"
+    refused = audit_queries(log)
+    assert len(refused) == 3 and {r["outcome"] for r in refused} == {"403"}
+
+
+def test_audit_api_returns_json_records_filtered_by_sender(log):
+    resp = handle_query(log, {"sender": "POL01"}, "application/json", COMMISSIONER, T0)
+    assert resp.status_code == 200
+    body = json.loads(resp.body)
+    assert body["count"] == 5 and body["next_cursor"] is None
+    assert {r["actor_ods"] for r in body["records"]} == {"POL01"}
+    assert all("nhs_number" not in r and len(r["child"]) == 64 for r in body["records"])
+
+
+def test_audit_api_pages_with_opaque_cursor(log):
+    seen, cursor = [], None
+    for _ in range(10):
+        params = {"limit": "3", "action": "message.accepted"} | ({"cursor": cursor} if cursor else {})
+        body = json.loads(handle_query(log, params, None, COMMISSIONER, T0).body)
+        seen += [r["message_id"] for r in body["records"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == [f"msg-{i:04d}" for i in range(10)]
+
+
+def test_audit_api_child_query_needs_a_purpose(log):
+    resp = handle_query(log, {"nhs_number": NHS_A}, None, COMMISSIONER, T0)
+    assert resp.status_code == 400
+    assert json.loads(resp.body)["issue"][0]["expression"] == ["purpose"]
+    bad = handle_query(log, {"nhs_number": "9912003814", "purpose": "x"}, None, COMMISSIONER, T0)
+    assert bad.status_code == 400
+
+
+def test_audit_api_child_query_is_audited_with_its_purpose(log):
+    resp = handle_query(log, {"nhs_number": NHS_A, "purpose": "Section 47 enquiry review"}, None, COMMISSIONER, T0)
+    body = json.loads(resp.body)
+    assert resp.status_code == 200 and body["count"] == 4
+    assert {r["nhs_number"] for r in body["records"]} == {NHS_A}
+    (rec,) = [r for r in audit_queries(log) if r["outcome"] == "200"]
+    assert rec["actor_ods"] == "COMM01" and rec["child"] == log.child_hash(NHS_A)
+    assert rec["details"]["purpose"] == "Section 47 enquiry review" and rec["details"]["returned"] == 4
+    assert NHS_A not in json.dumps(rec)
+
+
+def test_audit_api_csv_on_accept_header(log):
+    resp = handle_query(log, {"limit": "4", "action": "message.accepted"}, "text/csv", COMMISSIONER, T0)
+    assert resp.status_code == 200 and resp.content_type.startswith("text/csv")
+    lines = resp.body.strip().split("\r\n")
+    assert lines[0].split(",")[:4] == ["chain", "seq", "at", "action"] and len(lines) == 5
+    assert resp.headers.get("X-Next-Cursor")
+
+
+def test_audit_api_bad_filters_are_400(log):
+    for params in ({"from": "yesterday"}, {"limit": "0"}, {"cursor": "zz"}, {"from": "2026-03-05", "to": "2026-03-01"}):
+        assert handle_query(log, params, None, COMMISSIONER, T0).status_code == 400
+
+
+def test_audit_api_lambda_handler_reads_authorizer_context(aws, log, monkeypatch):
+    import hub.bootstrap as bootstrap
+    from hub.handlers import audit_api
+
+    hub = make_hub(aws, shards=2)
+    monkeypatch.setattr(bootstrap, "_hub", hub)
+
+    def event(kind: str, query: dict, accept: str = "application/json") -> dict:
+        return {"resource": "/audit", "path": "/audit", "httpMethod": "GET", "headers": {"Accept": accept},
+                "multiValueHeaders": {"Accept": [accept]}, "queryStringParameters": query,
+                "multiValueQueryStringParameters": {k: [v] for k, v in query.items()}, "body": None,
+                "isBase64Encoded": False, "pathParameters": None, "stageVariables": None,
+                "requestContext": {"requestId": "req-1", "httpMethod": "GET", "path": "/audit", "stage": "v1",
+                                   "resourcePath": "/audit", "authorizer": {"ods": "COMM01" if kind == "commissioner" else "A81001",
+                                                                            "kind": kind}}}
+
+    class Ctx:
+        function_name, memory_limit_in_mb, invoked_function_arn, aws_request_id = "audit", 256, "arn:aws:lambda:eu-west-2:1:function:audit", "r1"
+
+    ok = audit_api.lambda_handler(event("commissioner", {"from": "2026-03-02", "to": "2026-03-02", "sender": "A81001"}), Ctx())
+    assert ok["statusCode"] == 200
+    assert json.loads(ok["body"])["count"] == 5
+    csv_resp = audit_api.lambda_handler(event("commissioner", {"nhs_number": NHS_B, "purpose": "review"}, "text/csv"), Ctx())
+    assert csv_resp["statusCode"] == 200 and NHS_B in csv_resp["body"]
+    denied = audit_api.lambda_handler(event("gp", {}), Ctx())
+    assert denied["statusCode"] == 403
+    assert json.loads(denied["body"])["resourceType"] == "OperationOutcome"
