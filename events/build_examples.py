@@ -235,3 +235,128 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# ---- invalid examples: NAME.json + NAME.expected.json (the issues that must appear) ------------------
+INVALID_OUT = Path(__file__).parent / "invalid"
+E0, E1, E2, E3 = (f"Bundle.entry[{i}].resource" for i in range(4))
+
+
+def _invalid(valid: dict[str, dict]):
+    """-> (name, body: dict | bytes, status, [(code, expression)])."""
+    import copy
+
+    def m(name):
+        return copy.deepcopy(valid[name])
+
+    out = []
+    b = m("injury-observed")
+    b["entry"][2]["resource"]["identifier"][0]["value"] = "9912003814"
+    out.append(("bad-nhs-number", b, 422, [("value", f"{E2}.identifier[0].value")]))
+
+    b = m("injury-observed")
+    b["entry"][3]["resource"]["colour"] = "purple"
+    out.append(("unknown-element", b, 422, [("structure", f"{E3}.colour")]))
+
+    b = m("injury-observed")
+    b["entry"][3]["resource"]["code"]["coding"][0]["code"] = "domestic-abuse"
+    out.append(("injury-with-risk-code", b, 422, [("code-invalid", f"{E3}.code.coding[0].code")]))
+
+    b = m("injury-observed")
+    b["entry"][3]["resource"]["subject"]["reference"] = "urn:uuid:00000000-0000-4000-8000-000000000000"
+    out.append(("unresolved-reference", b, 422, [("not-found", f"{E3}.subject.reference")]))
+
+    b = m("injury-observed")
+    b["entry"][3]["resource"]["effectiveDateTime"] = "2031-01-01T10:00:00Z"
+    out.append(("effective-in-future", b, 422, [("business-rule", f"{E3}.effectiveDateTime")]))
+
+    b = m("injury-observed")
+    b["entry"][3]["resource"]["effectiveDateTime"] = "2026-07-14"
+    out.append(("effective-without-time", b, 422, [("value", f"{E3}.effectiveDateTime")]))
+
+    b = m("injury-observed")
+    del b["entry"][3]["resource"]["bodySite"]
+    del b["entry"][3]["resource"]["performer"]
+    out.append(("injury-missing-body-site-and-performer", b, 422,
+                [("required", f"{E3}.bodySite"), ("required", f"{E3}.performer")]))
+
+    b = m("child-seen")
+    b["entry"][0]["resource"]["extension"] = [{"url": "https://example.org/other", "valueString": "x"}]
+    out.append(("missing-event-type", b, 422, [("required", f"{E0}.extension")]))
+
+    b = m("child-seen")
+    b["entry"][3]["fullUrl"] = b["entry"][2]["fullUrl"]
+    out.append(("duplicate-fullurl", b, 422, [("duplicate", "Bundle.entry[3].fullUrl")]))
+
+    b = m("child-seen")
+    b["type"] = "collection"
+    b["entry"][0]["resource"]["id"] = "not-a-uuid"
+    out.append(("not-a-message", b, 422, [("value", "Bundle.type"), ("value", f"{E0}.id")]))
+
+    b = m("child-seen")
+    b["entry"][3]["resource"]["extension"] = b["entry"][3]["resource"]["extension"][:1]
+    out.append(("child-seen-without-seen-alone", b, 422, [("required", f"{E3}.extension")]))
+
+    b = m("plan-started")
+    b["entry"][0]["resource"]["focus"] = [{"reference": b["entry"][2]["fullUrl"]}]
+    out.append(("plan-focus-is-patient", b, 422, [("invalid", f"{E0}.focus[0]")]))
+
+    b = m("plan-started")
+    b["entry"][3]["resource"]["type"][0]["coding"] = b["entry"][3]["resource"]["type"][0]["coding"][:1]
+    del b["entry"][3]["resource"]["careManager"]
+    out.append(("cp-plan-without-category", b, 422, [("required", f"{E3}.type"), ("required", f"{E3}.careManager")]))
+
+    b = m("plan-ended")
+    b["entry"][3]["resource"]["extension"][0]["extension"] = b["entry"][3]["resource"]["extension"][0]["extension"][:2]
+    out.append(("step-down-without-type", b, 422, [("required", f"{E3}.extension[0].extension")]))
+
+    b = m("immunisation-recorded")
+    b["entry"][3]["resource"]["status"] = "not-done"
+    b["entry"][3]["resource"]["vaccineCode"]["coding"][0]["code"] = "flu"
+    out.append(("immunisation-not-done-without-reason", b, 422,
+                [("required", f"{E3}.statusReason"), ("code-invalid", f"{E3}.vaccineCode.coding[0].code")]))
+
+    b = m("appointment-outcome")
+    b["entry"][3]["resource"]["status"] = "cancelled"
+    out.append(("appointment-cancelled-without-reason", b, 422, [("required", f"{E3}.cancelationReason")]))
+
+    b = m("concern-recorded")
+    b["entry"][1]["resource"]["identifier"][0]["value"] = "p42"
+    out.append(("sender-ods-lower-case", b, 422, [("value", f"{E1}.identifier[0].value")]))
+
+    b = m("mobility-assessed")
+    b["entry"][3]["resource"]["valueString"] = "yes"
+    out.append(("two-values", b, 422, [("structure", E3)]))
+
+    b = m("child-registered")
+    del b["entry"][2]["resource"]["generalPractitioner"]
+    b["entry"][2]["resource"]["birthDate"] = "2026-02-30"
+    out.append(("registration-without-gp", b, 422,
+                [("required", f"{E2}.generalPractitioner"), ("value", f"{E2}.birthDate")]))
+
+    b = m("medical-examination")
+    b["entry"][0]["resource"]["eventCoding"]["code"] = "examination"
+    b["entry"][3]["resource"]["period"]["start"] = "2026-07-14T15:00:00"
+    b["entry"][3]["resource"]["class"] = "AMB"
+    out.append(("many-faults", b, 422, [("code-invalid", f"{E0}.eventCoding.code"),
+                                        ("structure", f"{E3}.class")]))
+
+    text = json.dumps(valid["child-seen"]).encode()
+    out.append(("truncated", text[: len(text) // 2], 400, [("structure", None)]))
+    out.append(("top-level-array", b"[" + text + b"]", 400, [("structure", None)]))
+    dup = text.replace(b'"type": "message"', b'"type": "message", "type": "message"', 1)
+    out.append(("duplicate-key", dup, 422, [("structure", "Bundle.type")]))
+    return out
+
+
+def main_invalid(valid: dict[str, dict]) -> None:
+    for name, body, status, issues in _invalid(valid):
+        raw = body if isinstance(body, bytes) else (json.dumps(body, indent=2) + "\n").encode()
+        (INVALID_OUT / f"{name}.json").write_bytes(raw)
+        expected = {"status": status, "issues": [{"code": c, **({"expression": e} if e else {})} for c, e in issues]}
+        (INVALID_OUT / f"{name}.expected.json").write_text(json.dumps(expected, indent=2) + "\n")
+        print("invalid/", name)
+
+
+if __name__ == "__main__":
+    main_invalid(build())

@@ -36,7 +36,7 @@ class Verdict:
     message: Message | None  # the normalised message when status == 202
 
 
-def _fail(status: int, code: str, diagnostics: str, expression: str | None = None) -> Verdict:
+def _fail(status: int, code: str, diagnostics: str, expression: str = "Bundle") -> Verdict:
     return Verdict(status, outcome_error(code, diagnostics, expression, status=status), None)
 
 
@@ -249,6 +249,13 @@ _ERROR_CODES = {
     "choice_missing": "required",
 }
 _DIAG = {
+    "dict_type": "must be a JSON object (a FHIR complex type)",
+    "model_type": "must be a JSON object (a FHIR complex type)",
+    "list_type": "must be a JSON array",
+    "string_type": "must be a JSON string",
+    "bool_type": "must be true or false",
+    "int_type": "must be an integer",
+    "float_type": "must be a number",
     "missing": "required element missing",
     "extra_forbidden": "unknown element (not defined by FHIR R4 for this type)",
     "string_pattern_mismatch": "not a valid value for this FHIR type",
