@@ -6,6 +6,7 @@ tests read resources, names and wiring from here.
 from __future__ import annotations
 
 import copy
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,7 @@ def translate(
         return tpl
     _rewrite_code_uris(tpl)
     ArnGenerator.BOTO_SESSION_REGION_NAME = region
+    logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)  # "unpublished metrics" noise
     params = parameter_defaults(tpl, parameters)
     params.setdefault("AWS::Region", region)
     params.setdefault("AWS::Partition", "aws")
