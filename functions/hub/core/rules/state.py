@@ -105,7 +105,17 @@ class FactRecord:
     mid: str  # its MessageHeader.id
     withdrawn: bool
     data: dict
-    evidence: list[str]  # every MessageHeader.id that carried this fact
+    evidence: list[list[str]]  # [Bundle.timestamp, MessageHeader.id] of every message that carried this fact, in order
+
+    @property
+    def evidence_ids(self) -> tuple[str, ...]:
+        return tuple(m for _, m in self.evidence)
+
+    def add_evidence(self, ts: str, mid: str) -> None:
+        if any(m == mid for _, m in self.evidence):
+            return
+        self.evidence.append([ts, mid])
+        self.evidence.sort(key=lambda e: (parse_iso(e[0]), e[1]))
 
     def fact(self) -> Any:
         return _data_to_fact(self.kind, self.key, self.rid, self.data)
@@ -118,7 +128,8 @@ class FactRecord:
 
     @classmethod
     def from_item(cls, d: dict) -> "FactRecord":
-        return cls(d["k"], d["key"], d.get("rid", ""), d["ts"], d["mid"], bool(d.get("w", False)), dict(d.get("d", {})), list(d.get("ev", [])))
+        return cls(d["k"], d["key"], d.get("rid", ""), d["ts"], d["mid"], bool(d.get("w", False)), dict(d.get("d", {})),
+                   [list(e) for e in d.get("ev", [])])
 
 
 @dataclass
@@ -186,10 +197,9 @@ class ChildState:
             rec = self.facts.get(slot)
             data = {} if kind == "reg" else _fact_to_data(fact)
             if rec is None:
-                self.facts[slot] = FactRecord(kind, fact.key, fact.resource_id, ts, mid, withdrawn, data, [mid])
+                self.facts[slot] = FactRecord(kind, fact.key, fact.resource_id, ts, mid, withdrawn, data, [[ts, mid]])
                 continue
-            if mid not in rec.evidence:
-                rec.evidence.append(mid)
+            rec.add_evidence(ts, mid)
             if _version_gt((ts, mid), (rec.ts, rec.mid)):
                 rec.ts, rec.mid, rec.withdrawn, rec.rid = ts, mid, withdrawn, fact.resource_id or rec.rid
                 if not withdrawn:
@@ -285,12 +295,12 @@ class ChildView:
             elif r.kind == "plan-end":
                 ends[r.key] = r
             else:
-                by[r.kind].append(Item(r.fact(), tuple(r.evidence)))
+                by[r.kind].append(Item(r.fact(), r.evidence_ids))
         plans, plan_ends = [], []
         for key in sorted(set(starts) | set(ends)):
             st, en = starts.get(key), ends.get(key)
             merged = st.fact() if st else None
-            ev = list(st.evidence) if st else []
+            ev = list(st.evidence_ids) if st else []
             if en is not None:
                 ef = en.fact()
                 if merged is None:
@@ -299,7 +309,7 @@ class ChildView:
                     over = {f.name: getattr(ef, f.name) for f in fields(ef) if f.name not in ("key", "resource_id")}
                     over = {k: v for k, v in over.items() if v is not None and not (k == "status" and v == "active")}
                     merged = replace(merged, **over)
-                ev += [m for m in en.evidence if m not in ev]
+                ev += [m for m in en.evidence_ids if m not in ev]
                 plan_ends.append(Item(merged, tuple(ev)))
             if st is not None:
                 plans.append(Item(merged, tuple(ev)))

@@ -110,20 +110,60 @@ class Child:
                        sender_ods=sender, patient=self.patient(**patient_over), facts=tuple(facts), sender_kind=kind)
 
     def registered(self, ts: str, **kw) -> Message:
-        p = self.patient()
+        p = self.patient(**{k: v for k, v in kw.items() if k in ("birth_date", "gp_ods", "household")})
         return self.msg(RegistrationFact(key=f"https://fhir.nhs.uk/Id/nhs-number|{self.nhs_number}",
                                          resource_id=self.nhs_number, patient=p), ts=ts, event="child-registered", **kw)
 
 
 def nhs_number(seed: int) -> str:
-    """A valid Modulus 11 NHS number derived from ``seed`` (9 leading digits starting with 9)."""
-    n = seed
-    while True:
-        base = f"9{n % 10**8:08d}"
+    """A valid Modulus 11 NHS number, distinct for each ``seed`` (0 <= seed < 9 000 000)."""
+    for j in range(11):
+        base = f"9{(seed * 11 + j) % 10**8:08d}"
         s = sum(int(d) * w for d, w in zip(base, range(10, 1, -1)))
-        check = 11 - s % 11
-        if check == 11:
-            check = 0
+        check = (11 - s % 11) % 11
         if check != 10:
             return base + str(check)
-        n += 1
+    raise AssertionError("unreachable: one in eleven consecutive bases has check digit 10")
+
+
+class Hub:
+    """An in-memory rules engine with a hand-driven clock, for tests."""
+
+    def __init__(self, config=None):
+        from hub.core.rules import InMemoryStateRepository, RulesConfig
+
+        self.repo = InMemoryStateRepository()
+        self.config = config or RulesConfig()
+        self.records: list[dict] = []
+
+    def _take(self, decision) -> list[dict]:
+        for s in decision.states:
+            self.repo.put(s)
+        self.records.extend(decision.records)
+        return decision.records
+
+    def send(self, msg: Message, now: datetime | str | None = None) -> list[dict]:
+        from hub.core.rules import on_message
+
+        now = at(now) if isinstance(now, str) else (now or msg.timestamp)
+        return self._take(on_message(self.repo, msg, config=self.config, now=now))
+
+    def tick(self, now: datetime | str) -> list[dict]:
+        from hub.core.rules import on_tick
+
+        now = at(now) if isinstance(now, str) else now
+        return self._take(on_tick(self.repo, config=self.config, now=now))
+
+    def advance(self, until: datetime | str) -> list[dict]:
+        until = at(until) if isinstance(until, str) else until
+        out: list[dict] = []
+        while (due := self.repo.next_due()) is not None and due <= until:
+            out += self.tick(due)
+        return out
+
+    def alerts(self, rule: str | None = None, nhs: str | None = None) -> list[dict]:
+        return [r for r in self.records if r["type"] == "alert" and (rule is None or r["rule"] == rule)
+                and (nhs is None or r["nhs_number"] == nhs)]
+
+    def resolutions(self, rule: str | None = None) -> list[dict]:
+        return [r for r in self.records if r["type"] == "resolved" and (rule is None or r["rule"] == rule)]

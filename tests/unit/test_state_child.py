@@ -1,0 +1,119 @@
+"""Child state: order independence, updates, cancels, patient data, serialisation, the in-memory repository."""
+import itertools
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hub.core.rules import ChildState, InMemoryStateRepository
+from hub.core.rules.testing import Child, Hub, at, concern, imm, injury, nhs_number, plan_end, plan_start, seen
+
+C = Child(nhs_number(41), "2011-06-01", household="H-41")
+
+
+def _messages():
+    return [
+        C.registered("2011-06-10T09:00"),
+        C.msg(plan_start("p1", "2011-08-01T10:00"), ts="2011-08-01T12:00"),
+        C.msg(injury("i1", "2011-08-05T10:00"), ts="2011-08-05T12:00"),
+        C.msg(injury("i1", "2011-08-05T11:00", code="burn"), ts="2011-08-06T12:00", event_type="update"),
+        C.msg(concern("c1", "domestic-abuse", "2011-08-07T10:00"), ts="2011-08-07T12:00"),
+        C.msg(concern("c1", "domestic-abuse", "2011-08-07T10:00"), ts="2011-08-08T12:00", event_type="cancel"),
+        C.msg(imm("v1", "5-in-1", 1, "2011-08-09T10:00"), ts="2011-08-09T12:00"),
+        C.msg(seen("s1", "2011-08-10T10:00"), ts="2011-08-10T12:00"),
+        C.msg(plan_end("p1", "2011-09-01T10:00", closed=False, step_down=True), ts="2011-09-01T12:00"),
+        C.msg(concern("c2", "non-engagement", "2011-08-11T10:00"), ts="2011-09-05T12:00", household="H-99", gp_ods="B82002"),
+    ]
+
+
+def _state(msgs) -> dict:
+    s = ChildState(nhs_number=C.nhs_number)
+    for m in msgs:
+        s.apply(m)
+    item = s.to_item()
+    item.pop("version")
+    return item
+
+
+MSGS = _messages()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.permutations(MSGS))
+def test_state_any_arrival_order_gives_same_state(perm):
+    assert _state(perm) == _state(MSGS)
+
+
+def test_state_update_replaces_and_cancel_withdraws():
+    view = ChildState.from_item(_state(MSGS) | {"version": 0}).view()
+    [inj] = view.injuries
+    assert inj.fact.code == "burn" and inj.fact.effective == at("2011-08-05T11:00") and len(inj.evidence) == 2
+    assert [c.fact.code for c in view.concerns] == ["non-engagement"]
+    [plan] = view.plans
+    assert plan.fact.plan_type == "child-protection-plan" and plan.fact.end == at("2011-09-01T10:00")
+    assert plan.fact.start == at("2011-08-01T10:00") and plan.fact.step_down_plan is True
+
+
+def test_state_latest_patient_data_by_bundle_timestamp():
+    s = ChildState(nhs_number=C.nhs_number)
+    for m in reversed(MSGS):
+        s.apply(m)
+    assert (s.household, s.gp_ods) == ("H-99", "B82002")  # the message with the latest timestamp
+    assert s.birth_date.isoformat() == "2011-06-01"
+
+
+def test_state_cancel_before_original_keeps_tombstone():
+    s = ChildState(nhs_number=C.nhs_number)
+    s.apply(C.msg(injury("i1", "2011-08-05T10:00"), ts="2011-08-06T12:00", event_type="cancel"))
+    s.apply(C.msg(injury("i1", "2011-08-05T10:00"), ts="2011-08-05T12:00"))
+    assert s.view().injuries == ()
+
+
+def test_state_health_visiting_org_from_authenticated_sender():
+    s = ChildState(nhs_number=C.nhs_number)
+    s.apply(C.msg(seen("s1", "2011-08-10T10:00"), ts="2011-08-10T12:00", sender="HV001", kind="health-visiting"))
+    s.apply(C.msg(seen("s2", "2011-08-11T10:00"), ts="2011-08-11T12:00", sender="RX1", kind="hospital"))
+    s.apply(C.msg(seen("s0", "2011-08-09T10:00"), ts="2011-08-09T12:00", sender="HV002", kind="health-visiting"))
+    assert s.hv_ods == "HV001"
+
+
+def test_state_item_is_json_safe_and_round_trips():
+    hub = Hub()
+    for m in MSGS:
+        hub.send(m)
+    s = hub.repo.get(C.nhs_number)
+    item = s.to_item()
+    text = json.dumps(item)
+    assert ChildState.from_item(json.loads(text)).to_item() == item
+    assert s.ledger  # the alert ledger travels with the state
+    assert item["household"] == "H-99"
+
+
+def test_repository_due_and_household_index():
+    repo = InMemoryStateRepository()
+    states = []
+    for i in range(5):
+        s = ChildState(nhs_number=nhs_number(100 + i), next_due=f"2025-01-0{i + 1}T00:00:00+00:00")
+        s.patient["household"] = ["H", "2025-01-01T00:00:00+00:00", "m"]
+        repo.put(s)
+        states.append(s)
+    assert [s.nhs_number for s in repo.due(at("2025-01-03T00:00:00+00:00"))] == [s.nhs_number for s in states[:3]]
+    assert len(repo.due(at("2025-01-03T00:00:00+00:00"), limit=2)) == 2
+    states[0].next_due = "2025-02-01T00:00:00+00:00"
+    states[1].patient["household"] = ["H2", "2025-01-02T00:00:00+00:00", "m2"]
+    repo.put(states[0])
+    repo.put(states[1])
+    assert [s.nhs_number for s in repo.due(at("2025-01-03T00:00:00+00:00"))] == [s.nhs_number for s in states[1:3]]
+    assert len(repo.by_household("H")) == 4 and [s.nhs_number for s in repo.by_household("H2")] == [states[1].nhs_number]
+    assert repo.next_due() == at("2025-01-02T00:00:00+00:00")
+
+
+def test_engine_arrival_order_gives_same_records():
+    base = MSGS
+    outs = []
+    for perm in itertools.islice(itertools.permutations(base), 0, 720, 97):
+        hub = Hub()
+        for m in perm:
+            hub.send(m, now="2011-09-02T00:00")
+        outs.append(sorted((r["type"], r["rule"], r["alert_id"], r.get("raised_at")) for r in hub.alerts()))
+    assert all(o == outs[0] for o in outs) and outs[0]
