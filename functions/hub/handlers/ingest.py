@@ -37,7 +37,7 @@ def _ingest_service():
     responses={s: {"description": d, "content": {"application/fhir+json": {}}} for s, d in {
         202: "accepted", 200: "replay", 400: "not JSON", 401: "unauthenticated", 403: "forbidden",
         409: "conflict", 413: "too large", 415: "unsupported media type", 422: "contract broken"}.items()})
-def process_message() -> Response:
+def process_message():
     ev = router.current_event
     raw = ev.get("body") or ""
     body = base64.b64decode(raw) if ev.get("isBase64Encoded") else raw.encode("utf-8", "surrogatepass")
