@@ -63,4 +63,5 @@ def _aws_unavailable(exc: AdapterError) -> Response:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:
+    _ingest_service().idempotency_config.register_lambda_context(context)
     return app.resolve(event, context)

@@ -399,9 +399,9 @@ def _tls_only(stmt: dict) -> bool:
 
 def _create_bucket_policy(lid, props, ctx) -> str:
     doc = dict(props["PolicyDocument"])
-    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
-    if endpoint.startswith("http://"):
-        # An emulator on plain HTTP would (rightly) refuse every request under a TLS-only policy.
+    if not os.environ.get("AWS_ENDPOINT_URL", "").startswith("https://"):
+        # Emulators are reached over plain HTTP (or in-process under moto's mock_aws, which it treats
+        # the same) and would rightly refuse every request under a TLS-only policy.
         kept = [st for st in doc.get("Statement", []) if not _tls_only(st)]
         if len(kept) != len(doc.get("Statement", [])):
             ctx.warnings.append(f"{lid}: TLS-only statement not applied (emulator endpoint is plain HTTP)")

@@ -39,7 +39,7 @@ def _accepted_outcome(msg: Message) -> dict:
 class IngestService:
     def __init__(self, hub):
         self.hub = hub
-        config = IdempotencyConfig(event_key_jmespath="message_id", payload_validation_jmespath="content_hash",
+        self.idempotency_config = config = IdempotencyConfig(event_key_jmespath="message_id", payload_validation_jmespath="content_hash",
                                    expires_after_seconds=7 * 24 * 3600, response_hook=self._mark_replay)
         self._accept_once = idempotent_function(
             data_keyword_argument="key", persistence_store=hub.idempotency_store, config=config,
