@@ -106,16 +106,20 @@ _FULL_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
 # ---- tolerant accessors ---------------------------------------------------------------
+_EMPTY: dict = {}
+_NONE: list = []
+
+
 def _d(v) -> dict:
-    return v if isinstance(v, dict) else {}
+    return v if v.__class__ is dict else _EMPTY
 
 
 def _l(v) -> list:
-    return v if isinstance(v, list) else []
+    return v if v.__class__ is list else _NONE
 
 
 def _s(v) -> str | None:
-    return v if isinstance(v, str) else None
+    return v if v.__class__ is str else None
 
 
 def parse_datetime(value) -> datetime | None:
@@ -183,6 +187,7 @@ class Checker:
         self.forbidden: list[dict] = []
         self.warnings: list[dict] = []
         self.entries: list[tuple[int, dict]] = []  # (index, resource)
+        self.res_by_idx: dict[int, dict] = {}
         self.by_url: dict[str, int] = {}
         self.event: str | None = None
         self.event_type: str | None = None
@@ -199,8 +204,7 @@ class Checker:
         return f"Bundle.entry[{i}].resource"
 
     def resource(self, i: int) -> dict:
-        entries = _l(self.b.get("entry"))
-        return _d(_d(entries[i]).get("resource")) if 0 <= i < len(entries) else {}
+        return self.res_by_idx.get(i, _EMPTY)
 
     def resolve(self, ref) -> tuple[int, dict] | None:
         url = _s(_d(ref).get("reference"))
@@ -243,6 +247,7 @@ class Checker:
                 self.err("required", "every entry needs a resource", f"Bundle.entry[{i}].resource")
                 continue
             self.entries.append((i, res))
+            self.res_by_idx[i] = res
             if i > 0 and res.get("resourceType") == "MessageHeader":
                 self.err("structure", "only entry[0] may be a MessageHeader", f"{self.res_path(i)}")
 
