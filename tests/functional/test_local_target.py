@@ -1,0 +1,70 @@
+"""The hub's data plane on whichever emulator AWS_ENDPOINT_URL names (moto by default; LocalStack under
+infra/localstack/run.sh, which deploys through CloudFormation and sets HUB_LOCAL_STACK_FILE)."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+
+import boto3
+import pytest
+
+from hub.local import local_stack
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with local_stack(stack_name="hub-target", pollers=False, save_to=False) as s:
+        yield s
+
+
+def test_local_target_fifo_queue_round_trip_with_group(stack):
+    sqs = boto3.client("sqs")
+    url = stack.stack_info.env["VALIDATED_QUEUE_URL"]
+    body = json.dumps({"probe": uuid.uuid4().hex})
+    sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="child-1",
+                     MessageDeduplicationId=uuid.uuid4().hex)
+    msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                               MessageSystemAttributeNames=["All"])["Messages"]
+    (m,) = [m for m in msgs if m["Body"] == body]
+    assert m["Attributes"]["MessageGroupId"] == "child-1"
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["FifoQueue"] == "true" and json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] in (5, "5")
+
+
+def test_local_target_state_table_household_index(stack):
+    ddb = boto3.client("dynamodb")
+    table = stack.stack_info.env["STATE_TABLE"]
+    hh = f"hh-{uuid.uuid4().hex[:8]}"
+    for i in range(2):
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"child#{hh}-{i}"}, "household": {"S": hh},
+                                            "due_shard": {"S": "0"}, "next_due": {"S": f"2026-01-0{i + 1}"}})
+    got = ddb.query(TableName=table, IndexName="household-index", KeyConditionExpression="household = :h",
+                    ExpressionAttributeValues={":h": {"S": hh}})["Items"]
+    assert len(got) == 2
+    due = ddb.query(TableName=table, IndexName="due-index",
+                    KeyConditionExpression="due_shard = :s AND next_due <= :t",
+                    ExpressionAttributeValues={":s": {"S": "0"}, ":t": {"S": "2026-01-01"}})["Items"]
+    assert {i["pk"]["S"] for i in due} >= {f"child#{hh}-0"}
+
+
+def test_local_target_archive_secret_and_digest_key(stack):
+    env = stack.stack_info.env
+    s3 = boto3.client("s3")
+    key = f"messages/{uuid.uuid4()}.json"
+    s3.put_object(Bucket=env["ARCHIVE_BUCKET"], Key=key, Body=b"{}")
+    assert s3.get_object(Bucket=env["ARCHIVE_BUCKET"], Key=key)["Body"].read() == b"{}"
+    secret = boto3.client("secretsmanager").get_secret_value(SecretId=env["AUDIT_HMAC_SECRET_ARN"])
+    assert len(secret["SecretString"]) >= 32
+    mac = boto3.client("kms").generate_mac(KeyId=env["AUDIT_DIGEST_KEY_ID"], Message=b"chain-head",
+                                           MacAlgorithm="HMAC_SHA_256")["Mac"]
+    assert len(mac) == 32
+
+
+def test_local_target_api_requires_credentials(stack):
+    req = urllib.request.Request(stack.api_url + "/$process-message", data=b"{}", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    assert e.value.code == 401
