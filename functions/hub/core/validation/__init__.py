@@ -11,6 +11,7 @@ from datetime import datetime
 import orjson
 
 from hub.core.messages import Caller, Message
+from hub.core.validation.envelope import Checker
 from hub.core.validation.outcome import issue, operation_outcome, outcome_error, outcome_info
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "outcome_error",
     "outcome_info",
     "validate_message",
+    "warm_up",
 ]
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
@@ -73,10 +75,7 @@ def _validate(body, content_type, caller, now) -> Verdict:
     if not body.strip():
         return _fail(400, "structure", "the body is empty")
 
-    from hub.core.validation import models  # lazy: the schema is built on first use
-    from pydantic import ValidationError
-
-    adapter = models.bundle_adapter()
+    adapter, ValidationError = _adapter()
     # fast path: one Rust pass parses and checks structure, collecting literal references
     refs: set[str] = set()
     try:
@@ -86,6 +85,26 @@ def _validate(body, content_type, caller, now) -> Verdict:
     if data is not None and _no_duplicate_keys(body, data):
         return _contract(data, refs, [], caller, now)
     return _slow_path(body, adapter, caller, now)
+
+
+_ADAPTER: tuple | None = None
+
+
+def _adapter():
+    """(the Bundle TypeAdapter, pydantic's ValidationError), built on first use; cached (imports are slow per call)."""
+    global _ADAPTER
+    if _ADAPTER is None:
+        from pydantic_core import ValidationError
+
+        from hub.core.validation.models import bundle_adapter
+
+        _ADAPTER = (bundle_adapter(), ValidationError)
+    return _ADAPTER
+
+
+def warm_up() -> None:
+    """Build the validator now (a few hundred ms) instead of on the first message: call from a Lambda's init."""
+    _adapter()
 
 
 def _no_duplicate_keys(body: bytes, data: dict) -> bool:
@@ -104,7 +123,7 @@ def _no_duplicate_keys(body: bytes, data: dict) -> bool:
 
 def _slow_path(body: bytes, adapter, caller, now) -> Verdict:
     """Exact classification of a body the fast path did not accept: 400/422 with every fault located."""
-    from pydantic import ValidationError
+    ValidationError = _adapter()[1]
 
     try:
         text = body.decode("utf-8")
@@ -144,8 +163,6 @@ def _slow_path(body: bytes, adapter, caller, now) -> Verdict:
 
 def _contract(data: dict, refs: set[str], issues: list[dict], caller, now) -> Verdict:
     """The contract checks (§2-4) and authorisation (§1) on a parsed Bundle."""
-    from hub.core.validation.envelope import Checker
-
     checker = Checker(data, now, caller)
     try:
         message = checker.run(refs, _locate_refs)
