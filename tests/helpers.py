@@ -64,7 +64,7 @@ def api_event(body: bytes | str, *, ods: str | None = AUTO, kind: str | None = N
     }
 
 
-def sqs_event(records: list[dict], queue_arn: str = "arn:aws:sqs:eu-west-2:123456789012:q.fifo") -> dict:
+def sqs_event(records: list[dict], queue_arn: str = "arn:aws:sqs:eu-west-2:123456789012:q.fifo") -> dict:  # noqa: E501
     return {"Records": [{
         "messageId": m.get("MessageId", f"m{i}"), "receiptHandle": m.get("ReceiptHandle", f"rh{i}"),
         "body": m["Body"], "attributes": {"ApproximateReceiveCount": "1", "MessageGroupId": "g",
@@ -87,3 +87,46 @@ def receive_all(hub, url: str) -> list[dict]:
 
 def bodies(msgs: list[dict]) -> list[dict]:
     return [json.loads(m["Body"]) for m in msgs]
+
+
+def pump(hub, url: str, handler, ctx) -> dict:
+    """Feed one queue's messages to a handler as SQS batch events, deleting what succeeded (as Lambda does)."""
+    failures_total = []
+    while True:
+        batch = hub.clients.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"],
+                                                MessageAttributeNames=["All"], VisibilityTimeout=0).get("Messages", [])
+        if not batch:
+            return {"failures": failures_total}
+        from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+        try:
+            resp = handler(sqs_event(batch), ctx) or {}
+            failed = {f["itemIdentifier"] for f in resp.get("batchItemFailures", [])}
+        except BatchProcessingError:  # every record failed: Lambda retries the whole batch
+            failed = {m["MessageId"] for m in batch}
+        for m in batch:
+            if m["MessageId"] not in failed:
+                hub.clients.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        if failed:
+            failures_total += sorted(failed)
+            return {"failures": failures_total}
+
+
+def ingest(hub, body: bytes, ods: str | None = AUTO, kind: str | None = None):
+    from hub.core.messages import Caller
+    from hub.service.ingest import IngestService
+
+    ods = sender_of(body) if ods == AUTO else ods
+    return IngestService(hub).handle(body, content_type="application/fhir+json",
+                                     caller=Caller(ods, kind or AGENCY_KINDS.get(ods, "gp")))
+
+
+def run_pipeline(hub, bodies_: list[bytes], ctx) -> None:
+    """ingest -> router -> rules, in-process, each message all the way through before the next."""
+    from hub.handlers import router, rules
+
+    for body in bodies_:
+        res = ingest(hub, body)
+        assert res.status in (200, 202), res.outcome
+        assert pump(hub, hub.settings.validated_queue_url, router.lambda_handler, ctx)["failures"] == []
+        assert pump(hub, hub.settings.rules_queue_url, rules.lambda_handler, ctx)["failures"] == []

@@ -117,7 +117,8 @@ class Hub:
     def routing_config(self):
         from hub.core.routing import RoutingConfig
 
-        return RoutingConfig(la_front_door_ods=self.settings.la_front_door_ods)
+        return RoutingConfig(la_front_door_ods=self.settings.la_front_door_ods,
+                             default_hv_ods=self.settings.default_hv_ods)
 
     @cached_property
     def rules_config(self):

@@ -22,6 +22,7 @@ AUDIT_HMAC_SECRET_ARN = "AUDIT_HMAC_SECRET_ARN"
 AUDIT_DIGEST_KEY_ID = "AUDIT_DIGEST_KEY_ID"
 LA_FRONT_DOOR_ODS = "LA_FRONT_DOOR_ODS"
 AUDIT_SHARDS = "AUDIT_SHARDS"
+DEFAULT_HV_ODS = "DEFAULT_HV_ODS"
 
 
 def outbox_env_name(kind: str) -> str:
@@ -43,6 +44,7 @@ class Settings:
     audit_digest_key_id: str = ""
     la_front_door_ods: str = "LAFD001"
     audit_shards: int = 4
+    default_hv_ods: str | None = None  # the health visiting service, until a child's own is known
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -63,4 +65,5 @@ class Settings:
             audit_digest_key_id=e.get(AUDIT_DIGEST_KEY_ID, ""),
             la_front_door_ods=e.get(LA_FRONT_DOOR_ODS, "LAFD001"),
             audit_shards=int(e.get(AUDIT_SHARDS, "4") or 4),
+            default_hv_ods=e.get(DEFAULT_HV_ODS) or None,
         )

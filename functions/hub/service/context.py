@@ -22,11 +22,15 @@ def _clinical_time(msg: Message) -> datetime:
 def child_context(state: ChildState | None, msg: Message) -> ChildContext:
     state = state.copy() if state is not None else ChildState(nhs_number=msg.patient.nhs_number)
     state.apply(msg)  # a plan-started message already puts the child on the plan for its own routing
-    at = _clinical_time(msg)
     view = state.view()
-    active = [i.fact for i in view.plans
-              if i.fact.plan_type in PLAN_TYPES and i.fact.start and i.fact.start <= at
-              and (i.fact.end is None or i.fact.end > at)]
+
+    def active_at(at: datetime) -> list:
+        return [i.fact for i in view.plans
+                if i.fact.plan_type in PLAN_TYPES and i.fact.start and i.fact.start <= at
+                and (i.fact.end is None or i.fact.end > at)]
+
+    # On a plan when the fact happened, or when it is shared (an earlier fact matters to a plan now open).
+    active = active_at(_clinical_time(msg)) or active_at(msg.timestamp)
     cp = [p for p in active if p.plan_type == "child-protection-plan"]
     lead = (cp or active or [None])[-1]
     return ChildContext(
