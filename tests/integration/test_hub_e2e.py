@@ -1,0 +1,83 @@
+"""One message over HTTP through the whole stack: authorizer, ingest, router, rules, alerts, audit."""
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from hub.cli.stack import post_message
+from tests.helpers import load_event
+
+pytestmark = pytest.mark.xdist_group("integration-stack")
+
+
+def _hub():
+    from hub.bootstrap import get_hub
+
+    return get_hub()
+
+
+def _drain_alerts() -> list[dict]:
+    hub, out = _hub(), []
+    while True:
+        msgs = hub.queues.receive(hub.settings.alerts_queue_url, max_messages=10)
+        if not msgs:
+            return out
+        for m in msgs:
+            out.append(json.loads(m["Body"]))
+            hub.queues.delete(hub.settings.alerts_queue_url, m["ReceiptHandle"])
+
+
+def test_e2e_injury_on_a_baby_raises_an_alert_and_is_audited(stack, api_keys):
+    # GIVEN a registered baby
+    assert post_message(stack.api_url, load_event("valid/child-registered.json"), api_keys["A81001"])[0] == 202
+    # WHEN the hospital reports a bruise at 4 months, over HTTP
+    status, outcome = post_message(stack.api_url, load_event("valid/injury-observed.json"), api_keys["RX1"])
+    assert status == 202, outcome
+    assert stack.runtime.drain(timeout=60)
+    # THEN a critical non-mobile-bruising alert is on the alerts queue
+    alerts = [r for r in _drain_alerts() if r["type"] == "alert"]
+    assert [a["rule"] for a in alerts if a["severity"] == "critical"] == ["non-mobile-bruising"]
+    # AND the message was delivered to the baby's GP, and every step is in an intact audit log
+    actions = [r["action"] for r in _hub().audit.iter_records()]
+    assert actions.count("message.accepted") == 2
+    assert "message.routed" in actions and "alert.raised" in actions
+    assert all(r.ok for r in _hub().audit.verify())
+
+
+def test_e2e_unauthenticated_and_wrong_sender_are_refused(stack, api_keys):
+    body = load_event("valid/injury-observed.json")
+    assert post_message(stack.api_url, body, None)[0] == 401
+    assert post_message(stack.api_url, body, "sgh_aaaaaaaaaaaa_" + "A" * 43)[0] == 401
+    status, outcome = post_message(stack.api_url, body, api_keys["A81001"])  # the GP posting the hospital's message
+    assert status == 403 and outcome["resourceType"] == "OperationOutcome"
+
+
+@pytest.mark.parametrize("body,ctype,status", [
+    (b"not json", "application/fhir+json", 400),
+    (b'{"resourceType": "Bundle", "type": "collection"}', "application/fhir+json", 422),
+    (b"{}", "application/xml", 415),
+])
+def test_e2e_bad_input_gets_a_4xx_operation_outcome(stack, api_keys, body, ctype, status):
+    got, outcome = post_message(stack.api_url, body, api_keys["A81001"], content_type=ctype)
+    assert got == status
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert all("expression" in i or got != 422 for i in outcome["issue"])
+
+
+def test_e2e_audit_api_is_for_commissioners_only(stack, api_keys):
+    def get(key, query=""):
+        req = urllib.request.Request(f"{stack.api_url}/audit{query}", headers={"Authorization": f"Bearer {key}"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read()
+
+    assert get(api_keys["A81001"])[0] == 403
+    status, body = get(api_keys["COMM01"], "?action=message.accepted")
+    assert status == 200
+    records = json.loads(body)
+    items = records["records"] if isinstance(records, dict) else records
+    assert items and all(r["action"] == "message.accepted" for r in items)
