@@ -60,7 +60,8 @@ def test_ingest_same_id_different_content_is_409_and_not_requeued(hub, lambda_co
     (b"\xff\xfe not utf-8", "application/fhir+json", 400),
     (b"{}", "text/plain", 415),
     (b"{\"resourceType\": \"Bundle\", \"type\": \"collection\"}", "application/fhir+json", 422),
-    (b"[" * 100_000, "application/fhir+json", 400),
+    (b"[" * 100_000 + b"]" * 100_000, "application/fhir+json", 422),  # well-formed but absurdly deep
+    (b'{"resourceType": "Bundle", "type": "mess', "application/fhir+json", 400),
 ])
 def test_ingest_bad_input_is_a_4xx_outcome_quarantined_and_not_routed(hub, lambda_context, body, content_type, status):
     got, outcome = _invoke(api_event(body, content_type=content_type), lambda_context)

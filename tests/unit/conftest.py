@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
-UKCORE = Path("/work/shared/reference/ukcore-examples")
+UKCORE = ROOT / "tests" / "fixtures" / "ukcore-examples"  # a copy of shared/reference (NHS England, OGL)
 # every example is dated 2026-03..2026-10; "now" sits after them all
 VALIDATION_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -32,7 +32,7 @@ from hub.core.messages import (
 from hub.core.routing import default_policy, minimise
 
 REPO = Path(__file__).resolve().parents[2]
-UKCORE = Path("/work/shared/reference/ukcore-examples")
+UKCORE = Path(__file__).resolve().parents[1] / "fixtures" / "ukcore-examples"
 DMD = "https://dmd.nhs.uk"
 SNOMED = "http://snomed.info/sct"
 NHS_NUMBER = "9912003888"
