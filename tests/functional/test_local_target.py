@@ -68,3 +68,14 @@ def test_local_target_api_requires_credentials(stack):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req, timeout=10)
     assert e.value.code == 401
+
+
+def test_local_target_uses_the_emulator_it_was_given(stack):
+    import os
+
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    assert stack.endpoint == endpoint and stack.stack_info.endpoint_url.rstrip("/") == endpoint.rstrip("/")
+    if os.environ.get("HUB_LOCAL_STACK_FILE"):  # under infra/localstack/run.sh: the CloudFormation stack is reused
+        assert stack.server is None
+        assert boto3.client("cloudformation").describe_stacks(
+            StackName=stack.stack_info.stack_name)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
