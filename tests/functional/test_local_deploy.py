@@ -159,6 +159,7 @@ def test_local_deploy_function_specs_follow_template(info):
         "AuditDigestFunction": "hub.handlers.audit_digest.lambda_handler",
     }
     assert (f["IngestFunction"].memory, f["IngestFunction"].timeout) == (128, 10)
+    assert f["IngestFunction"].name == "hub-test-ingest"
     (api,) = f["IngestFunction"].events
     assert (api["method"], api["path"]) == ("POST", "/$process-message")
     assert api["authorizer"]["function"] == "AuthorizerFunction" and api["authorizer"]["type"] == "REQUEST"

@@ -50,6 +50,7 @@ class FunctionSpec:
     env: dict[str, str]
     events: list[dict] = field(default_factory=list)
     code_uri: str | None = None  # absolute path of the source CodeUri (added to sys.path locally)
+    name: str | None = None  # resolved FunctionName, if the template sets one
 
 
 @dataclass
@@ -767,6 +768,7 @@ def _function_specs(source: dict, cfn: dict, resolver: Resolver, template_dir: P
             env=env,
             events=events,
             code_uri=code_path,
+            name=str(resolver.resolve(props["FunctionName"])) if props.get("FunctionName") else None,
         )
     return specs
 

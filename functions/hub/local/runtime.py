@@ -144,7 +144,7 @@ class LocalRuntime:
 
     def context(self, function: str) -> LambdaContext:
         spec = self.info.functions[function]
-        name = f"{self.info.stack_name}-{function}"
+        name = spec.name or f"{self.info.stack_name}-{function}"
         return LambdaContext(name, spec.memory, spec.timeout, self.info.region, self.info.account_id)
 
     def invoke(self, function: str, event: Any, source: str = "direct") -> Any:
