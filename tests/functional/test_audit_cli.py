@@ -23,11 +23,10 @@ def aws():
 @pytest.fixture
 def cli(aws, monkeypatch):
     import hub.bootstrap as bootstrap
-    from hub.cli import _load_commands, app
+    from hub.cli.audit import audit
 
     monkeypatch.setattr(bootstrap, "_hub", make_hub(aws, shards=2))
-    _load_commands()
-    return lambda *args: runner.invoke(app, ["audit", *args])
+    return lambda *args: runner.invoke(audit, list(args))
 
 
 @pytest.fixture

@@ -98,3 +98,13 @@ def test_report_of_nothing_is_empty_not_an_error():
     rep = build_report([])
     assert rep.as_dict()["messages"]["total"] == 0 and rep.cp_examined_share is None
     assert "n/a" in render_markdown(rep)
+
+
+def test_report_rejection_reasons_from_ingest_faults_ignore_list_indices():
+    recs = [rec("message.rejected", "2026-02-03T10:00:00.000000Z", outcome="422", details={"faults": [
+        {"code": "invalid", "expression": "Bundle.entry[1].resource.identifier[0].value"},
+        {"code": "required", "expression": "Bundle.entry[2].resource.effectiveDateTime"}]}),
+        rec("message.rejected", "2026-02-03T11:00:00.000000Z", outcome="422", details={"faults": [
+            {"code": "invalid", "expression": "Bundle.entry[3].resource.identifier[0].value"}]})]
+    assert build_report(recs).rejections_by_reason == {
+        "invalid @ Bundle.entry.resource.identifier.value": 2, "required @ Bundle.entry.resource.effectiveDateTime": 1}

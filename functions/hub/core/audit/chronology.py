@@ -64,7 +64,7 @@ def build_chronology(records: Iterable[dict]) -> list[ChronologyRow]:
             event = rec.get("event") or "message"
             if d.get("event_type") and d["event_type"] != "new":
                 event = f"{event} [{d['event_type']}]"
-            rows.append(ChronologyRow(_when(d, ("occurred_at",), at), agency, event,
+            rows.append(ChronologyRow(_when(d, ("occurred_at", "bundle_timestamp"), at), agency, event,
                                       str(d.get("summary") or rec.get("event") or ""),
                                       tuple(alerts_for.get(str(rec.get("message_id")), ()))))
         elif action == "alert.raised":

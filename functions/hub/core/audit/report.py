@@ -4,6 +4,7 @@ Reads only record fields and the `details` keys documented in README.md.
 """
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -115,6 +116,19 @@ class AuditReport:
         }
 
 
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def _fault_reasons(faults) -> list[str]:
+    """`details.faults` ([{code, expression}], as ingest writes them) -> 'code @ path without indices'."""
+    out = []
+    for f in faults or []:
+        if isinstance(f, dict):
+            expr = _INDEX.sub("", str(f.get("expression") or "")).strip()
+            out.append(f"{f.get('code') or 'fault'} @ {expr}" if expr else str(f.get("code") or "fault"))
+    return out
+
+
 def _sorted(counter: Counter) -> dict:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
@@ -147,7 +161,7 @@ def build_report(records: Iterable[dict], *, start: str | None = None, end: str 
                 by_month[_month(at)] += 1
         elif action == "message.rejected":
             rej_status[str(rec.get("outcome") or "unknown")] += 1
-            reasons = d.get("reasons") or [str(rec.get("outcome") or "unknown")]
+            reasons = d.get("reasons") or _fault_reasons(d.get("faults")) or [str(rec.get("outcome") or "unknown")]
             if isinstance(reasons, str):
                 reasons = [reasons]
             for reason in set(map(str, reasons)):
