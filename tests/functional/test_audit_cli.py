@@ -106,3 +106,13 @@ def test_audit_cli_chronology_renders_and_is_audited(cli, log):
     assert len(accesses) == 2 and accesses[0]["child"] == log.child_hash(NHS_A)
     assert {a["details"]["purpose"] for a in accesses} == {"Strategy discussion", "x"}
     assert cli("chronology", "--nhs-number", "9912003814", "--purpose", "x").exit_code == 2
+
+
+def test_audit_cli_verify_window_and_bad_dates(cli, log, aws):
+    log.append_many([entry(i) for i in range(6)])  # 09:00..09:05 on 2026-03-02
+    chain = next(iter(log.iter_records()))["chain"]
+    aws.ddb.update_item(TableName=TABLE, Key=record_key(chain, 1), UpdateExpression="SET outcome = :o",
+                        ExpressionAttributeValues={":o": {"S": "500"}})
+    assert cli("verify", "--json", "--no-digest").exit_code == 1
+    assert cli("verify", "--json", "--no-digest", "--from", "2026-03-03").exit_code == 0
+    assert cli("verify", "--from", "not-a-date").exit_code == 2

@@ -153,3 +153,25 @@ def test_audit_log_write_failure_is_a_domain_error(aws):
     log = DynamoDBAuditLog("no-such-table", client=aws.ddb, hmac_key=HMAC_KEY)
     with pytest.raises(AuditWriteError):
         log.append(AuditEntry("alert.raised", T0, None, None, rule="non-mobile-bruising", message_id="a1"))
+
+
+@pytest.mark.parametrize("atomic_head", [True, False], ids=["transact", "claim"])
+def test_audit_log_writer_with_stale_head_retries_and_links_to_the_real_head(aws, atomic_head):
+    # GIVEN writer A has appended (and cached the head), then writer B appends behind its back
+    a = make_log(aws.ddb, atomic_head=atomic_head)
+    b = make_log(aws.ddb, atomic_head=atomic_head)
+    a.append(entry(0))
+    b_rec = b.append(entry(1))
+    # WHEN A appends again from its stale head
+    a_rec = a.append(entry(2))
+    # THEN A lost one race, retried, and chained after B's record
+    assert a.conflicts == 1
+    assert (a_rec["seq"], a_rec["prev_hash"]) == (3, b_rec["hash"])
+    assert problems(a) == []
+
+
+def test_audit_log_append_many_keeps_input_order_across_chains(aws):
+    log = make_log(aws.ddb, shards=3)
+    entries = [entry(i, message_id=f"order-{i}") for i in range(30)]
+    recs = log.append_many(entries)
+    assert [r["message_id"] for r in recs] == [e.message_id for e in entries]

@@ -135,6 +135,7 @@ class DynamoDBAuditLog:
         self._rng = rng
         self._heads: dict[str, Head] = {}  # last head this instance wrote; saves a read when uncontended
         self._lock = threading.Lock()
+        self.conflicts = 0  # lost races for a chain head/slot (retried); a contention metric
 
     # ---- identity -------------------------------------------------------------------
     @property
@@ -245,6 +246,8 @@ class DynamoDBAuditLog:
         return records
 
     def _backoff(self, attempt: int) -> None:
+        with self._lock:
+            self.conflicts += 1
         self._sleep(min(0.5, 0.005 * (2 ** min(attempt, 10))) * self._rng())
 
     def _cached_head(self, chain: str) -> Head | None:
