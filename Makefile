@@ -17,8 +17,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/safeguard demo
 
+# Everything on the embedded emulator, then the integration suite again on LocalStack (host mode).
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(MAKE) test-localstack
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
@@ -30,7 +32,7 @@ test-integration: $(STAMP)
 	$(PY) -m pytest -q tests/integration
 
 test-localstack: $(STAMP)
-	bash infra/localstack/run.sh $(PY) -m pytest -q tests/integration
+	bash infra/localstack/run.sh -- $(PY) -m pytest -q -p no:cacheprovider tests/integration
 
 bench: $(STAMP)
 	$(PY) bench/run.py
