@@ -1,0 +1,138 @@
+"""Count what the hub did, from its queues, tables and bucket, to compare with what was sent.
+
+`expected_disclosures` applies `decide()` to the same messages (with a context built from the message
+alone: the "stateless" synthetic mix has no plans and no health-visiting senders, so stored state cannot
+change the decision). `collect` reads the outboxes (consuming them), the audit log, the archive, the
+alerts queue (kept), the DLQs (kept) and the child states.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+AGENCIES = [{"ods": "A81001", "kind": "gp"}, {"ods": "RX1", "kind": "hospital"},
+            {"ods": "HV001", "kind": "health-visiting"}, {"ods": "P42", "kind": "police"},
+            {"ods": "LA123", "kind": "social-care"}]
+KIND_OF = {a["ods"]: a["kind"] for a in AGENCIES}
+
+
+def parse(body: bytes):
+    """The validated Message for a body, as its sender (None if it does not validate)."""
+    from bench.common import sender_ods
+    from hub.core.messages import Caller
+    from hub.core.validation import validate_message
+
+    ods = sender_ods(body)
+    v = validate_message(body, content_type="application/fhir+json", caller=Caller(ods, KIND_OF[ods]),
+                         now=datetime.now(timezone.utc))
+    return v.message
+
+
+def expected_disclosures(bodies: list[bytes], hub) -> dict[str, list[str]]:
+    """{message_id: [disclosure ids]} per decide() with a message-only child context, under the
+    policy and routing configuration the hub's functions use."""
+    from hub.core.pipeline import disclosure_id
+    from hub.core.routing import decide
+    from hub.service.context import child_context
+
+    policy, config = hub.routing_policy, hub.routing_config
+    out = {}
+    for b in bodies:
+        msg = parse(b)
+        out[msg.message_id] = [disclosure_id(msg.message_id, d.recipient_kind, d.recipient_ods)
+                               for d in decide(msg, child_context(None, msg), policy, config)]
+    return out
+
+
+def _receive_all(sqs, url: str, *, keep: bool) -> list[dict]:
+    out, handles = [], []
+    while True:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60,
+                                    MessageAttributeNames=["All"], AttributeNames=["All"]).get("Messages", [])
+        if not batch:
+            break
+        out += batch
+        if keep:
+            handles += [m["ReceiptHandle"] for m in batch]
+        else:
+            sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                                            for i, m in enumerate(batch)])
+    for h in handles:  # make kept messages visible again at once
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=h, VisibilityTimeout=0)
+    return out
+
+
+def dlq_map(stack_info) -> dict[str, str]:
+    """{DLQ logical id: source queue logical id} from the template's RedrivePolicy."""
+    from hub.local.template import load_template
+
+    out = {}
+    for lid, r in load_template()["Resources"].items():
+        target = (((r.get("Properties") or {}).get("RedrivePolicy") or {}).get("deadLetterTargetArn") or {})
+        if isinstance(target, dict) and target.get("Fn::GetAtt"):
+            out[target["Fn::GetAtt"][0]] = lid
+    return {d: s for d, s in out.items() if d in stack_info.resources and s in stack_info.resources}
+
+
+@dataclass
+class Accounts:
+    outbox: Counter = field(default_factory=Counter)  # delivered copy's MessageHeader.id (= disclosure id)
+    outbox_original: dict = field(default_factory=dict)  # disclosure id -> original message id
+    routed: Counter = field(default_factory=Counter)  # details.disclosure_id of message.routed records
+    accepted: Counter = field(default_factory=Counter)  # message ids with message.accepted
+    archived: Counter = field(default_factory=Counter)  # message ids under archive/
+    alerts: Counter = field(default_factory=Counter)  # (type, alert_id) on the alerts queue
+    alert_audit: Counter = field(default_factory=Counter)  # (action, alert_id)
+    dlq: dict = field(default_factory=dict)  # DLQ logical id -> [message ids of the envelopes/records]
+    in_state: set = field(default_factory=set)  # message ids the rules function applied to a child state
+    audit_ok: bool = True
+
+
+def collect(checker, stack_info, nhs_numbers: list[str], *, consume_outboxes: bool = True) -> Accounts:
+    sqs, acc = checker.clients.sqs, Accounts()
+    for url in checker.settings.outbox_queue_urls.values():
+        for m in _receive_all(sqs, url, keep=not consume_outboxes):
+            bundle = json.loads(m["Body"])
+            did = bundle["entry"][0]["resource"]["id"]
+            acc.outbox[did] += 1
+            acc.outbox_original[did] = (m.get("MessageAttributes") or {}).get("original-message-id", {}).get("StringValue")
+    for m in _receive_all(sqs, checker.settings.alerts_queue_url, keep=True):
+        rec = json.loads(m["Body"])
+        acc.alerts[(rec["type"], rec["alert_id"])] += 1
+    for dlq in dlq_map(stack_info):
+        ids = []
+        for m in _receive_all(sqs, stack_info.resources[dlq], keep=True):
+            try:
+                body = json.loads(m["Body"])
+            except ValueError:
+                body = {}
+            ids.append(body.get("message_id") or body.get("alert_id") or m["MessageId"])
+        acc.dlq[dlq] = ids
+    for rec in checker.audit.iter_records():
+        action = rec.get("action")
+        if action == "message.routed":
+            acc.routed[(rec.get("details") or {}).get("disclosure_id")] += 1
+        elif action == "message.accepted":
+            acc.accepted[rec.get("message_id")] += 1
+        elif action in ("alert.raised", "alert.resolved"):
+            acc.alert_audit[(action, rec.get("message_id"))] += 1
+    acc.audit_ok = all(r.ok for r in checker.audit.verify())
+    for key in checker.archive.list("archive/"):
+        acc.archived[key.rsplit("/", 1)[-1].removesuffix(".json")] += 1
+    for nhs in nhs_numbers:
+        state = checker.state.get(nhs)
+        if state is not None:
+            acc.in_state |= {mid for r in state.facts.values() for _, mid in r.evidence}
+    return acc
+
+
+def dlq_depths(checker, stack_info) -> dict[str, int]:
+    return {d: sum(checker.queues.depth(stack_info.resources[d]).values()) for d in dlq_map(stack_info)}
+
+
+def redrive_all(checker, stack_info) -> int:
+    return sum(checker.queues.redrive(stack_info.resources[d], stack_info.resources[s])
+               for d, s in dlq_map(stack_info).items()
+               if not s.endswith("OutboxQueue") and s != "AlertsQueue")

@@ -1,0 +1,92 @@
+"""Shared by the reliability tests: SOAK switch, the stack handle, log capture and the PII needles."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+
+SOAK = os.environ.get("SOAK") == "1"
+
+
+@dataclass
+class StackEnv:
+    stack: object  # hub.local.stack.LocalStack
+    checker: object  # a Hub with its own (never faulted) clients, for counting
+    tokens: dict[str, str]
+    logs: "LogCapture"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def api_url(self) -> str:
+        return self.stack.api_url
+
+    @property
+    def runtime(self):
+        return self.stack.runtime
+
+
+class LogCapture(logging.Handler):
+    """Every record reaching the root logger or a Powertools logger, rendered with its extra fields and
+    the Powertools formatter's appended keys (so `extra=` and `append_keys` values are scanned too)."""
+
+    _STD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self._attached: list[logging.Logger] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            extras = {k: v for k, v in vars(record).items() if k not in self._STD}
+            parts = [record.name, record.levelname, record.getMessage(), json.dumps(extras, default=str)]
+            if record.exc_info:
+                parts.append(logging.Formatter().formatException(record.exc_info))
+            fmt = self._powertools_formatter(record.name)
+            if fmt is not None:
+                parts.append(fmt.format(record))
+            self.lines.append(" ".join(parts))
+        except Exception as exc:  # noqa: BLE001 - a formatting failure must not break the run
+            self.lines.append(f"<unformattable record from {record.name}: {type(exc).__name__}>")
+
+    @staticmethod
+    def _powertools_formatter(name: str):
+        lg = logging.getLogger(name)
+        while lg is not None:
+            for h in lg.handlers:
+                if type(h.formatter).__name__ == "LambdaPowertoolsFormatter":
+                    return h.formatter
+            lg = lg.parent
+        return None
+
+    def attach(self) -> None:
+        root = logging.getLogger()
+        root.addHandler(self)
+        self._attached.append(root)
+        for name, lg in list(logging.root.manager.loggerDict.items()):
+            # Powertools service loggers: scan their records at DEBUG too
+            if isinstance(lg, logging.Logger) and not lg.propagate and lg.handlers:
+                lg.addHandler(self)
+                self._attached.append(lg)
+
+    def detach(self) -> None:
+        for lg in self._attached:
+            lg.removeHandler(self)
+        self._attached.clear()
+
+    def find(self, needles: list[str]) -> list[tuple[str, str]]:
+        found = []
+        pattern = re.compile("|".join(re.escape(n) for n in needles)) if needles else None
+        for line in self.lines:
+            m = pattern.search(line) if pattern else None
+            if m:
+                found.append((m.group(0), line[:300]))
+        return found
+
+
+def pii_needles(nhs_numbers: list[str], birth_dates: list[str]) -> list[str]:
+    """NHS numbers as digits and in the 3-3-4 form people write, and birth dates."""
+    out = set(nhs_numbers) | {f"{n[:3]} {n[3:6]} {n[6:]}" for n in nhs_numbers} | set(birth_dates)
+    return sorted(out)

@@ -1,0 +1,162 @@
+"""Faults while load runs: nothing may vanish. sent = delivered + in a DLQ, and after a redrive, all delivered.
+
+Three kinds of trouble, one after the other, each while messages are being POSTed:
+1. injected DynamoDB and SQS faults on the functions' clients (500s and throttling per HTTP attempt,
+   which botocore retries, and failed calls that are not retried) for the whole run;
+2. the emulator stopped for a few seconds and started again on the same port (moto server keeps its
+   state in process-wide backends, so a restart is an outage, not a data loss);
+3. the runtime restarted (API server, pollers, cold handlers and a new Hub) with messages in flight.
+The agencies' side retries 5xx, 429 and "in progress" 409 replies, as the contract's Retry-After invites.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import pytest
+
+from tests.reliability.accounting import collect, dlq_depths, expected_disclosures, redrive_all
+from tests.reliability.faults import FaultInjector
+from tests.reliability.support import SOAK, pii_needles
+
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reliability-faults")]
+
+N, CHILDREN = (3_000, 300) if SOAK else (150, 50)
+OUTAGE_SECONDS = 3
+
+
+def _faulty_hub(injector: FaultInjector):
+    from hub.bootstrap import Hub, set_hub
+    import hub.handlers.ingest as ingest
+
+    h = Hub()
+    injector.attach(h.clients.dynamodb, h.clients.sqs)
+    set_hub(h)
+    ingest._service = None  # the ingest service holds its hub: a cold start builds it again
+    return h
+
+
+def _send_in_background(env, bodies, out: list):
+    from bench.common import send_all
+
+    t = threading.Thread(target=lambda: out.extend(send_all(env.api_url, bodies, env.tokens, workers=4,
+                                                            retry_for=180)), daemon=True)
+    t.start()
+    return t
+
+
+def _outage(env) -> None:
+    from hub.local.server import start_moto
+
+    port = int(env.stack.endpoint.rsplit(":", 1)[1])
+    env.stack.server.stop()
+    time.sleep(OUTAGE_SECONDS)
+    env.stack.server, _ = start_moto(port=port)
+
+
+def _restart_runtime(env, injector) -> None:
+    rt = env.runtime
+    port = int(rt.api_url.rsplit(":", 1)[1])
+    rt.stop()
+    rt._handlers.clear()  # cold handlers: module state (services, hubs) is rebuilt from get_hub()
+    _faulty_hub(injector)
+    rt.api_port = port  # agencies keep the same URL
+    rt.start()
+
+
+@pytest.fixture(scope="module")
+def chaos(stack_env):
+    from bench.common import synthetic_cohort
+    from hub.bootstrap import set_hub
+
+    cohort = synthetic_cohort(N, CHILDREN, seed=37, mix="stateless")
+    thirds = [cohort.bodies[i::3] for i in range(3)]
+    injector = FaultInjector(attempt_rate=0.08, call_rate=0.03, seed=5)
+    _faulty_hub(injector)
+    results: list = []
+    try:
+        with injector.active():
+            t = _send_in_background(stack_env, thirds[0], results)
+            t.join()
+            t = _send_in_background(stack_env, thirds[1], results)
+            time.sleep(2)
+            _outage(stack_env)
+            t.join()
+            t = _send_in_background(stack_env, thirds[2], results)
+            time.sleep(2)
+            _restart_runtime(stack_env, injector)
+            t.join()
+            drained = stack_env.runtime.drain(timeout=300)
+    finally:
+        set_hub(None)
+        import hub.handlers.ingest as ingest
+
+        ingest._service = None
+    info, checker = stack_env.stack.stack_info, stack_env.checker
+    expected = expected_disclosures(cohort.bodies, checker)
+    before = collect(checker, info, cohort.nhs_numbers)  # consumes the outboxes
+    redriven = redrive_all(checker, info)
+    drained_after = stack_env.runtime.drain(timeout=300)
+    after = collect(checker, info, cohort.nhs_numbers)
+    return {"cohort": cohort, "results": results, "injected": injector.summary(), "drained": drained,
+            "expected": expected, "before": before, "after": after, "redriven": redriven,
+            "drained_after": drained_after, "depths_after": dlq_depths(checker, info)}
+
+
+def test_faults_were_really_injected(chaos):
+    injected = chaos["injected"]
+    assert sum(v for k, v in injected.items() if k.startswith("dynamodb")) >= 10, injected
+    assert sum(v for k, v in injected.items() if k.startswith("sqs")) >= 5, injected
+    assert any(k.endswith("call-500") for k in injected), injected
+
+
+def test_faults_every_message_is_eventually_accepted(chaos):
+    # the agency retries 5xx until accepted; the final reply is 202, or 200 if an earlier try got through
+    finals = Counter(r.status for r in chaos["results"])
+    assert len(chaos["results"]) == N
+    assert set(finals) <= {200, 202}, finals
+
+
+def test_faults_sent_equals_delivered_plus_dead_lettered(chaos):
+    before, expected = chaos["before"], chaos["expected"]
+    in_dlq = {m for ids in before.dlq.values() for m in ids}
+    delivered = {m for m, dids in expected.items()
+                 if all(before.outbox[d] for d in dids) and m in before.in_state}
+    vanished = set(expected) - delivered - in_dlq
+    assert not vanished, f"{len(vanished)} messages neither delivered nor in a DLQ"
+
+
+def test_faults_no_disclosure_is_duplicated_or_unexpected(chaos):
+    before, after, expected = chaos["before"], chaos["after"], chaos["expected"]
+    want = Counter(d for dids in expected.values() for d in dids)
+    total = before.outbox + after.outbox  # the first collect consumed the outboxes
+    assert set(total) <= set(want)
+    assert max(total.values()) == 1
+
+
+def test_faults_after_redrive_everything_is_delivered_once(chaos):
+    before, after, expected = chaos["before"], chaos["after"], chaos["expected"]
+    assert chaos["drained_after"]
+    assert chaos["depths_after"] == {d: 0 for d in chaos["depths_after"]}
+    want = Counter(d for dids in expected.values() for d in dids)
+    assert before.outbox + after.outbox == want
+    assert set(expected) <= after.in_state
+    ids = chaos["cohort"].message_ids
+    assert all(after.archived[m] == 1 for m in ids)
+    assert all(after.accepted[m] >= 1 for m in ids)  # at least once: a retried request may audit again
+    assert set(want) <= set(after.routed)
+    assert after.audit_ok
+
+
+def test_faults_every_published_alert_is_audited_and_unique(chaos):
+    after = chaos["after"]
+    assert after.alerts and max(after.alerts.values()) == 1
+    published = {a for (t, a) in after.alerts if t == "alert"}
+    audited = {a for (action, a) in after.alert_audit if action == "alert.raised"}
+    assert published == audited
+
+
+def test_faults_logs_carry_no_nhs_numbers_or_birth_dates(chaos, stack_env):
+    cohort = chaos["cohort"]
+    assert stack_env.logs.find(pii_needles(cohort.nhs_numbers, cohort.birth_dates)) == []
