@@ -99,7 +99,7 @@ class Hub:
         from hub.adapters.dynamodb_audit import DynamoDBAuditLog
 
         return DynamoDBAuditLog(self.settings.audit_table, client=self.clients.dynamodb, hmac_key=self.hmac_key,
-                                shards=self.settings.audit_shards)
+                                shards=self.settings.audit_shards, atomic_head=self.settings.audit_atomic_head)
 
     @cached_property
     def state(self):

@@ -23,6 +23,8 @@ AUDIT_DIGEST_KEY_ID = "AUDIT_DIGEST_KEY_ID"
 LA_FRONT_DOOR_ODS = "LA_FRONT_DOOR_ODS"
 AUDIT_SHARDS = "AUDIT_SHARDS"
 DEFAULT_HV_ODS = "DEFAULT_HV_ODS"
+# "false" only on emulators whose transactions are slow (moto copies the table per transaction)
+AUDIT_ATOMIC_HEAD = "AUDIT_ATOMIC_HEAD"
 
 
 def outbox_env_name(kind: str) -> str:
@@ -44,6 +46,7 @@ class Settings:
     audit_digest_key_id: str = ""
     la_front_door_ods: str = "LAFD001"
     audit_shards: int = 4
+    audit_atomic_head: bool = True
     default_hv_ods: str | None = None  # the health visiting service, until a child's own is known
 
     @classmethod
@@ -66,4 +69,5 @@ class Settings:
             la_front_door_ods=e.get(LA_FRONT_DOOR_ODS, "LAFD001"),
             audit_shards=int(e.get(AUDIT_SHARDS, "4") or 4),
             default_hv_ods=e.get(DEFAULT_HV_ODS) or None,
+            audit_atomic_head=e.get(AUDIT_ATOMIC_HEAD, "true").lower() != "false",
         )

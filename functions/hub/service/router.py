@@ -6,6 +6,7 @@ import uuid
 from aws_lambda_powertools import Logger
 
 from hub.core.audit import AuditEntry
+from hub.core.messages import InjuryFact
 from hub.core.pipeline import HUB_NAMESPACE, disclosure_id, group_id
 from hub.core.routing import decide, minimise, readdress
 from hub.service.context import routing_context
@@ -24,6 +25,9 @@ class RouterService:
         ctx = routing_context(hub.state, msg)
         policy = hub.routing_policy
         delivered = 0
+        injury = next((f for f in msg.facts if isinstance(f, InjuryFact)), None)
+        # lets the commissioners' report count CP-plan injuries, including those examined in time
+        injury_details = {"injury_key": injury.key, "on_cp_plan": ctx.on_cp_plan} if injury else {}
         for d in decide(msg, ctx, policy, hub.routing_config):
             did = disclosure_id(msg.message_id, d.recipient_kind, d.recipient_ods)
             status = hub.ledger.status(did)
@@ -43,7 +47,8 @@ class RouterService:
                     event=msg.event, message_id=msg.message_id, nhs_number=msg.patient.nhs_number,
                     recipient_ods=d.recipient_ods, recipient_kind=d.recipient_kind, legal_basis=d.legal_basis,
                     outcome="delivered", details={"profile": d.profile, "policy_rule": d.policy_rule,
-                                                  "policy_version": d.policy_version, "disclosure_id": did}))
+                                                  "policy_version": d.policy_version, "disclosure_id": did,
+                                                  **injury_details}))
                 hub.ledger.mark(did, "audited")
         hub.queues.send_json(hub.settings.rules_queue_url, envelope, group_id=group_id(msg, hub.hmac_key),
                              dedup_id=msg.message_id)
