@@ -81,3 +81,11 @@ def test_e2e_audit_api_is_for_commissioners_only(stack, api_keys):
     records = json.loads(body)
     items = records["records"] if isinstance(records, dict) else records
     assert items and all(r["action"] == "message.accepted" for r in items)
+
+
+def test_e2e_openapi_document_is_served(stack, api_keys):
+    req = urllib.request.Request(f"{stack.api_url}/openapi.json",
+                                 headers={"Authorization": f"Bearer {api_keys['A81001']}"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        doc = json.loads(resp.read())
+    assert "/$process-message" in doc["paths"] and doc["openapi"].startswith("3.")

@@ -114,7 +114,7 @@ def test_template_api_routes_and_authorizer(cfn):
     (api,) = _res(cfn, "AWS::ApiGateway::RestApi").values()
     body = api["Properties"]["Body"]
     routes = {(m.upper(), p) for p, ms in body["paths"].items() for m in ms}
-    assert routes == {("POST", "/$process-message"), ("GET", "/audit")}
+    assert routes == {("POST", "/$process-message"), ("GET", "/audit"), ("GET", "/openapi.json")}
     auth = body["securityDefinitions"]["AgencyAuthorizer"]
     assert auth["x-amazon-apigateway-authtype"] == "custom"
     assert auth["x-amazon-apigateway-authorizer"]["type"] == "request"

@@ -48,6 +48,13 @@ def process_message():
     return Response(result.status, "application/fhir+json", json.dumps(result.outcome))
 
 
+@router.get("/openapi.json", summary="The hub's OpenAPI document", tags=["contract"], include_in_schema=False)
+def openapi():
+    from hub.openapi import openapi_document
+
+    return Response(200, "application/json", json.dumps(openapi_document(), sort_keys=True))
+
+
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(router)
 
