@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.reliability.support import LogCapture, StackEnv
+from tests.reliability.support import LogCapture, StackEnv, ensure_metrics_namespace
 
 
 def _import_handlers(runtime) -> None:
@@ -40,6 +40,7 @@ def stack_env(request):
         set_hub(None)
         _reset_handler_caches()
         _import_handlers(st.runtime)
+        ensure_metrics_namespace()
         logs.attach()
         checker = Hub()
         from tests.reliability.accounting import AGENCIES
