@@ -4,6 +4,7 @@ Exit codes: 0 ok; 1 something was rejected or nothing was found; 2 bad usage; 3 
 """
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -25,7 +26,15 @@ EXIT_REJECTED, EXIT_USAGE, EXIT_UNREACHABLE = 1, 2, 3
 LOCAL_DIR = Path(os.environ.get("HUB_LOCAL_DIR", ".local"))
 STACK_FILE = LOCAL_DIR / "stack.json"
 API_FILE = LOCAL_DIR / "api.json"  # the local API URL and the demo agencies' keys (local only, mode 0600)
-DEFAULT_SCENARIO = Path("events/scenarios/child-s")
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def repo_path(rel: str) -> Path:
+    """A repository path as given when it exists from the CWD, else inside the repository (any CWD works)."""
+    return Path(rel) if Path(rel).exists() else REPO_ROOT / rel
+
+
+DEFAULT_SCENARIO = repo_path("events/scenarios/child-s")
 _out = Console(width=None if os.isatty(1) else 160)
 _err = Console(stderr=True)
 
@@ -37,11 +46,14 @@ app.add_typer(agency, name="agency")
 def use_local_stack_env() -> bool:
     """Point boto3 and the composition root at the stack `safeguard up` started, unless the
     environment already names one (AWS_ENDPOINT_URL, or real AWS with the function variables)."""
-    if os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("STATE_TABLE") or not STACK_FILE.exists():
+    if os.environ.get("STATE_TABLE") or not STACK_FILE.exists():
         return False
     from hub.local.deploy import StackInfo
 
     info = StackInfo.load(STACK_FILE)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint and endpoint.rstrip("/") != info.endpoint_url.rstrip("/"):
+        return False  # another emulator: the stack file is not about it
     os.environ.update(info.env)
     os.environ.update({"AWS_ENDPOINT_URL": info.endpoint_url, "AWS_DEFAULT_REGION": info.region,
                        "AWS_REGION": info.region})
@@ -65,6 +77,17 @@ def _hub():
     from hub.bootstrap import get_hub
 
     return get_hub()
+
+
+def _stack_hub(setting: str):
+    """The hub of the running stack (the local one, or the environment's); exit 3 when none is named."""
+    use_local_stack_env()
+    hub = _hub()
+    if not getattr(hub.settings, setting):
+        _err.print("[red]No stack to talk to: start `safeguard up` (it writes "
+                   f"{STACK_FILE}), or set the functions' environment variables.[/red]")
+        raise typer.Exit(EXIT_UNREACHABLE)
+    return hub
 
 
 def _unreachable(exc: Exception) -> typer.Exit:
@@ -91,9 +114,9 @@ def agency_add(ods: str = typer.Option(..., help="ODS code, e.g. A81001"),
     from hub.core.auth import CredentialError
     from hub.service.agencies import issue_key
 
-    use_local_stack_env()
+    registry = _stack_hub("agencies_table").agencies
     try:
-        cred, token = issue_key(_hub().agencies, ods, kind, now=datetime.now(timezone.utc))
+        cred, token = issue_key(registry, ods, kind, now=datetime.now(timezone.utc))
     except CredentialError as exc:
         _err.print(f"[red]{exc}[/red]")
         raise typer.Exit(EXIT_USAGE)
@@ -112,9 +135,9 @@ def agency_add(ods: str = typer.Option(..., help="ODS code, e.g. A81001"),
 @agency.command("list")
 def agency_list(json_out: bool = typer.Option(False, "--json")) -> None:
     """List issued keys (ids and agencies, never secrets)."""
-    use_local_stack_env()
+    registry = _stack_hub("agencies_table").agencies
     try:
-        creds = _hub().agencies.list()
+        creds = registry.list()
     except Exception as exc:  # noqa: BLE001
         raise _unreachable(exc)
     rows = [{"key_id": c.key_id, "ods": c.ods, "kind": c.kind, "created_at": c.created_at, "revoked_at": c.revoked_at}
@@ -131,13 +154,28 @@ def agency_list(json_out: bool = typer.Option(False, "--json")) -> None:
 @agency.command("revoke")
 def agency_revoke(key_id: str) -> None:
     """Revoke a key at once (API Gateway may keep a cached allow for up to the authorizer TTL)."""
-    use_local_stack_env()
+    registry = _stack_hub("agencies_table").agencies
     try:
-        _hub().agencies.revoke(key_id, datetime.now(timezone.utc).isoformat())
-    except Exception as exc:  # noqa: BLE001
-        _err.print(f"[red]Could not revoke {key_id}: {exc}[/red]")
-        raise typer.Exit(EXIT_REJECTED)
-    _out.print(f"revoked {key_id}")
+        cred = registry.get(key_id)
+        if cred is None:
+            _err.print(f"[red]No key {key_id}[/red]")
+            raise typer.Exit(EXIT_REJECTED)
+        if not cred.revoked_at:
+            registry.revoke(key_id, datetime.now(timezone.utc).isoformat())
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - connection problems
+        raise _unreachable(exc)
+    if API_FILE.exists():  # `safeguard send` must not keep using a revoked local key
+        data = _api_file()
+        keys = data.get("keys", {})
+        stale = [ods for ods, k in keys.items() if str(k.get("key", "")).startswith(f"sgh_{key_id}_")]
+        if stale:
+            for ods in stale:
+                del keys[ods]
+            _write_api_file(data)
+    _out.print(f"revoked {key_id} ({cred.ods}, {cred.kind})" if not cred.revoked_at
+               else f"{key_id} was already revoked at {cred.revoked_at}")
 
 
 # ---------------------------------------------------------------- sending
@@ -201,8 +239,9 @@ def send(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, he
         raise typer.Exit(EXIT_USAGE)
     try:
         results = _send_files(api_url, files, data.get("keys", {}), api_key, not json_out)
-    except urllib.error.URLError as exc:
-        raise _unreachable(exc)
+    except (OSError, http.client.HTTPException) as exc:  # URLError is an OSError
+        _err.print(f"[red]The hub API at {api_url} is unreachable ({type(exc).__name__}). Is `safeguard up` running?[/red]")
+        raise typer.Exit(EXIT_UNREACHABLE)
     if json_out:
         for r in results:
             print(json.dumps(r))
@@ -217,22 +256,30 @@ def send(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, he
 
 # ---------------------------------------------------------------- reading queues
 def _drain_queue(url: str, *, keep: bool, match=None) -> list[dict]:
-    """Read every visible message; delete the ones taken unless `keep` (then they reappear at once)."""
-    queues, sqs, out, seen = _hub().queues, _hub().clients.sqs, [], set()
-    while True:
-        batch = [m for m in queues.receive(url, max_messages=10, wait_seconds=0, visibility_timeout=30)
-                 if m["MessageId"] not in seen]
-        if not batch:
-            break
-        for m in batch:
-            seen.add(m["MessageId"])
-            attrs = {k: v.get("StringValue") for k, v in m.get("MessageAttributes", {}).items()}
-            if match is None or match(attrs):
-                out.append({"body": json.loads(m["Body"]), "attributes": attrs})
-                if not keep:
-                    queues.delete(url, m["ReceiptHandle"])
-                    continue
-            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+    """Read every visible message; delete the matching ones unless `keep`.
+
+    Messages left on the queue stay hidden until the read is over (so none is read twice), then are made
+    visible again. On a FIFO queue a kept message blocks the rest of its group, so `keep` sees at most
+    one batch (10) per message group; each read also counts towards the queue's maxReceiveCount.
+    """
+    queues, sqs, out, kept = _hub().queues, _hub().clients.sqs, [], []
+    try:
+        while True:
+            batch = queues.receive(url, max_messages=10, wait_seconds=0, visibility_timeout=60)
+            if not batch:
+                break
+            for m in batch:
+                attrs = {k: v.get("StringValue") for k, v in m.get("MessageAttributes", {}).items()}
+                if match is None or match(attrs):
+                    out.append({"body": json.loads(m["Body"]), "attributes": attrs})
+                    if not keep:
+                        queues.delete(url, m["ReceiptHandle"])
+                        continue
+                kept.append(m["ReceiptHandle"])
+    finally:
+        for i in range(0, len(kept), 10):
+            sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+                {"Id": str(j), "ReceiptHandle": h, "VisibilityTimeout": 0} for j, h in enumerate(kept[i:i + 10])])
     return out
 
 
@@ -254,11 +301,11 @@ def _alerts_table(records: list[dict]) -> Table:
 
 @app.command()
 def alerts(json_out: bool = typer.Option(False, "--json", help="one JSON record per line"),
-           keep: bool = typer.Option(False, help="leave the records on the queue")) -> None:
+           keep: bool = typer.Option(False, help="leave the records on the queue (a read still counts towards its maxReceiveCount)")) -> None:
     """Read alert and resolution records from the alerts queue (consumes them unless --keep)."""
-    use_local_stack_env()
+    hub = _stack_hub("alerts_queue_url")
     try:
-        records = [m["body"] for m in _drain_queue(_hub().settings.alerts_queue_url, keep=keep)]
+        records = [m["body"] for m in _drain_queue(hub.settings.alerts_queue_url, keep=keep)]
     except Exception as exc:  # noqa: BLE001
         raise _unreachable(exc)
     records.sort(key=lambda r: (r.get("detected_at") or r.get("resolved_at") or ""))
@@ -276,9 +323,11 @@ def inbox(ods: str = typer.Option(..., help="the agency's ODS code"),
           keep: bool = typer.Option(False, help="leave the messages on the outbox"),
           json_out: bool = typer.Option(False, "--json", help="print the delivered Bundles, one per line")) -> None:
     """Read the messages delivered to one agency's outbox."""
-    use_local_stack_env()
-    hub = _hub()
+    hub = _stack_hub("outbox_queue_urls")
     urls = hub.settings.outbox_queue_urls
+    if kind and kind not in urls:
+        _err.print(f"[red]No outbox for kind {kind!r}; kinds: {', '.join(sorted(urls))}[/red]")
+        raise typer.Exit(EXIT_USAGE)
     selected = {kind: urls[kind]} if kind else urls
     try:
         msgs = [m for url in selected.values() for m in _drain_queue(url, keep=keep, match=lambda a: a.get("ods") == ods)]
@@ -296,31 +345,64 @@ def inbox(ods: str = typer.Option(..., help="the agency's ODS code"),
     raise typer.Exit(0 if msgs else EXIT_REJECTED)
 
 
-@app.command()
-def redrive(queue: str = typer.Argument(..., help="a DLQ's logical id from template.yaml, e.g. RulesDLQ, or its URL"),
-            max_messages: Optional[int] = typer.Option(None, "--max")) -> None:
-    """Move a DLQ's messages back to the queue that feeds it (per the template's RedrivePolicy)."""
-    use_local_stack_env()
+def _stack_resources() -> dict[str, str]:
+    """Logical id -> physical id of the stack `safeguard up` (or the LocalStack runner) deployed."""
     from hub.local.deploy import StackInfo
+
+    for path in (STACK_FILE, os.environ.get("HUB_LOCAL_STACK_FILE")):
+        if path and Path(path).exists():
+            return StackInfo.load(path).resources
+    return {}
+
+
+def _dlq_sources() -> dict[str, str]:
+    """DLQ logical id -> logical id of the queue whose RedrivePolicy names it, from template.yaml."""
     from hub.local.template import load_template
 
-    resources = load_template()["Resources"]
-    sources = {dlq: lid for lid, r in resources.items()
-               for dlq in [((r.get("Properties") or {}).get("RedrivePolicy") or {}).get("deadLetterTargetArn", {})]
-               if isinstance(dlq, dict) for dlq in [(dlq.get("Fn::GetAtt") or [None])[0]] if dlq}
-    if queue not in sources:
-        _err.print(f"[red]{queue} is not a DLQ in template.yaml; DLQs: {', '.join(sorted(sources))}[/red]")
-        raise typer.Exit(EXIT_USAGE)
-    info = StackInfo.load(STACK_FILE) if STACK_FILE.exists() else None
-    names = info.resources if info else {}
-    if queue not in names or sources[queue] not in names:
-        _err.print("[red]No local stack file names these queues; run `safeguard up` first[/red]")
-        raise typer.Exit(EXIT_USAGE)
+    out = {}
+    for lid, r in load_template()["Resources"].items():
+        target = ((r.get("Properties") or {}).get("RedrivePolicy") or {}).get("deadLetterTargetArn")
+        if isinstance(target, dict) and target.get("Fn::GetAtt"):
+            out[target["Fn::GetAtt"][0]] = lid
+    return out
+
+
+@app.command()
+def redrive(queue: str = typer.Argument(..., help="a DLQ's logical id from template.yaml (e.g. RulesDLQ), or its URL"),
+            max_messages: Optional[int] = typer.Option(None, "--max", min=1, help="move at most this many"),
+            json_out: bool = typer.Option(False, "--json")) -> None:
+    """Move a DLQ's messages back to the queue that feeds it (per the template's RedrivePolicy)."""
+    use_local_stack_env()
+    sources, names = _dlq_sources(), _stack_resources()
+    if queue.startswith(("http://", "https://")):
+        dlq_url, by_url = queue, {url: lid for lid, url in names.items()}
+        dlq_id = by_url.get(queue, queue)
+        target = names.get(sources.get(dlq_id, ""), "")
+        if not target:  # not a queue of the local stack file: ask SQS which queue dead-letters into it
+            try:
+                found = _hub().queues.dead_letter_sources(queue)
+            except Exception as exc:  # noqa: BLE001
+                raise _unreachable(exc)
+            if len(found) != 1:
+                _err.print(f"[red]{queue} is the DLQ of {len(found)} queues; redrive needs exactly one[/red]")
+                raise typer.Exit(EXIT_USAGE)
+            target = found[0]
+    else:
+        if queue not in sources:
+            _err.print(f"[red]{queue} is not a DLQ in template.yaml; DLQs: {', '.join(sorted(sources))}[/red]")
+            raise typer.Exit(EXIT_USAGE)
+        if queue not in names or sources[queue] not in names:
+            _err.print("[red]No stack file names these queues: run `safeguard up` first, or pass the DLQ's URL[/red]")
+            raise typer.Exit(EXIT_UNREACHABLE)
+        dlq_id, dlq_url, target = queue, names[queue], names[sources[queue]]
     try:
-        moved = _hub().queues.redrive(names[queue], names[sources[queue]], max_messages=max_messages)
+        moved = _hub().queues.redrive(dlq_url, target, max_messages=max_messages)
     except Exception as exc:  # noqa: BLE001
         raise _unreachable(exc)
-    _out.print(f"moved {moved} message(s) from {queue} to {sources[queue]}")
+    if json_out:
+        print(json.dumps({"dlq": dlq_url, "target": target, "moved": moved}))
+    else:
+        _out.print(f"moved {moved} message(s) from {dlq_id} to {sources.get(dlq_id) or target}")
 
 
 # ---------------------------------------------------------------- up / demo
@@ -333,13 +415,20 @@ def _load_agencies(path: Path | None) -> list[dict]:
 def up(port: int = typer.Option(8080, help="API port on 127.0.0.1 (0 picks a free one)"),
        agencies: Optional[Path] = typer.Option(None, exists=True, dir_okay=False, help="JSON list of {ods, kind} to issue keys for"),
        ) -> None:
-    """Start the embedded stack (moto server + the functions) and serve the API until Ctrl-C."""
+    """Start the embedded stack (moto server + the functions) and serve the API until Ctrl-C or SIGTERM."""
     from hub.bootstrap import set_hub
     from hub.local.stack import local_stack
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with local_stack(api_port=port, schedules=True, save_to=STACK_FILE, failed_visibility_timeout=5) as stack:
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        stack = local_stack(api_port=port, schedules=True, save_to=STACK_FILE, failed_visibility_timeout=5).start()
+    except OSError as exc:  # e.g. the port is taken
+        _err.print(f"[red]Could not start the stack: {exc}[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        stack.stack_info.save(STACK_FILE)  # also when an earlier deploy was reused (HUB_LOCAL_STACK_FILE)
         set_hub(None)
         keys = _provision(_load_agencies(agencies))
         _write_api_file({"api_url": stack.api_url, "keys": keys})
@@ -349,13 +438,13 @@ def up(port: int = typer.Option(8080, help="API port on 127.0.0.1 (0 picks a fre
         _out.print(table)
         _out.print(f"AWS endpoint {stack.endpoint}; stack file {STACK_FILE}. "
                    "Try: safeguard send events/valid/injury-observed.json; safeguard alerts. Ctrl-C stops.")
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
+        while not stop.wait(0.5):
             pass
-    for f in (STACK_FILE, API_FILE):
-        f.unlink(missing_ok=True)
+    finally:
+        for f in (STACK_FILE, API_FILE):
+            f.unlink(missing_ok=True)
+        stack.stop()
+        set_hub(None)
     _out.print("stopped")
 
 
