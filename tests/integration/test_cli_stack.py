@@ -155,7 +155,7 @@ def test_cli_stack_up_send_alerts_inbox_agency_then_ctrl_c(up):
     rows = json.loads(listed.stdout)
     assert {(r["ods"], r["kind"]) for r in rows} >= {("P42", "police"), ("A81001", "gp"), ("LA123", "social-care")}
     assert new_key["key_id"] in {r["key_id"] for r in rows}
-    assert new_key["api_key"].split("_")[-1] not in listed.stdout  # never a secret
+    assert new_key["api_key"][len(f"sgh_{new_key['key_id']}_"):] not in listed.stdout  # never a secret
     concern = "events/valid/concern-recorded.json"
     assert _run("send", "--api-key", new_key["api_key"], concern, local_dir=local).returncode == 0
     revoked = _run("agency", "revoke", new_key["key_id"], local_dir=local)
