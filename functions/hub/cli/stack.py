@@ -44,9 +44,12 @@ app.add_typer(agency, name="agency")
 
 # ---------------------------------------------------------------- local stack files
 def use_local_stack_env() -> bool:
-    """Point boto3 and the composition root at the stack `safeguard up` started, unless the
-    environment already names one (AWS_ENDPOINT_URL, or real AWS with the function variables)."""
-    if os.environ.get("STATE_TABLE") or not STACK_FILE.exists():
+    """Point boto3 and the composition root at the stack `safeguard up` started (its stack file), unless
+    the environment already names a stack (the functions' variables, e.g. for real AWS) or AWS_ENDPOINT_URL
+    names another emulator than the file's."""
+    from hub.settings import STATE_TABLE
+
+    if os.environ.get(STATE_TABLE) or not STACK_FILE.exists():
         return False
     from hub.local.deploy import StackInfo
 
