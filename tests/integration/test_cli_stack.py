@@ -59,11 +59,10 @@ class Up:
     def wait_ready(self, deadline_s: float = 180) -> dict:
         api = self.local / "api.json"
         deadline = time.monotonic() + deadline_s
-        while not (api.exists() and api.stat().st_size):
+        while not api.exists():  # written atomically, last of the start-up
             assert self.proc.poll() is None, f"safeguard up exited early:\n{self.output()}"
             assert time.monotonic() < deadline, f"safeguard up not ready:\n{self.output()}"
             time.sleep(0.2)
-        time.sleep(0.1)  # the file is written in one call; let it close
         return json.loads(api.read_text())
 
     def stop(self, sig: int) -> int:

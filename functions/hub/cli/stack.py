@@ -70,10 +70,13 @@ def _api_file() -> dict:
 
 
 def _write_api_file(data: dict) -> None:
+    """Mode 0600, replaced atomically so a reader never sees half a file."""
     LOCAL_DIR.mkdir(parents=True, exist_ok=True)
-    fd = os.open(API_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp = API_FILE.with_name(f".{API_FILE.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh, indent=2)
+    os.replace(tmp, API_FILE)
 
 
 def _hub():
