@@ -42,6 +42,17 @@ def _hub():
     return get_hub()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _fresh_ingest_service():
+    """The ingest handler caches its service (and the idempotency store's client) per process, as Lambda
+    does: an earlier module's stack in this process must not leak into this one's."""
+    import hub.handlers.ingest as ingest
+
+    ingest._service = None
+    yield
+    ingest._service = None
+
+
 # ---------------------------------------------------------------- test children and their messages
 def _nhs_number(rng: random.Random) -> str:
     """A synthetic NHS number in the 999 test range with a valid Modulus 11 check digit."""
