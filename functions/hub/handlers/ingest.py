@@ -4,29 +4,32 @@ from __future__ import annotations
 import base64
 import json
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.logging import correlation_paths
 
 from hub.bootstrap import get_hub
+from hub.handlers import _observability as observability
 from hub.adapters.errors import AdapterError
 from hub.core.auth import caller_from_context
 from hub.core.validation.outcome import outcome_error
 
 logger = Logger()
-metrics = Metrics()
+metrics = observability.metrics()
 router = APIGatewayRouter()
 PATH = r"/\$process-message"  # `$` escaped: Powertools compiles routes to regexes
 _service = None
 
 
 def _ingest_service():
+    """One IngestService (and its idempotency wrapper) per composition root, built on first use."""
     global _service
-    if _service is None:
+    hub = get_hub()
+    if _service is None or _service.hub is not hub:
         from hub.service.ingest import IngestService
 
-        _service = IngestService(get_hub())
+        _service = IngestService(hub)
     return _service
 
 

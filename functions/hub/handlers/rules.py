@@ -1,15 +1,16 @@
 """Rules input (FIFO SQS, per-household groups): child state -> alerts queue, partial batch failures."""
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from hub.bootstrap import get_hub
+from hub.handlers import _observability as observability
 from hub.service.envelope import load_message
 
 logger = Logger()
-metrics = Metrics()
+metrics = observability.metrics()
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 

@@ -1,12 +1,13 @@
 """Scheduled rules sweep: evaluates only children whose next deadline has fallen due."""
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 
 from hub.bootstrap import get_hub
+from hub.handlers import _observability as observability
 
 logger = Logger()
-metrics = Metrics()
+metrics = observability.metrics()
 
 
 @logger.inject_lambda_context(clear_state=True)
