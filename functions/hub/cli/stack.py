@@ -232,19 +232,60 @@ def _send_files(api_url: str, files: list[Path], keys: dict, api_key: str | None
     return results
 
 
+def _keys_for_senders(files: list[Path], keys: dict, agencies: list[dict]) -> dict:
+    """Issue local keys for senders that have none, and remember them in api.json."""
+    from hub.core.replay import guess_kind
+
+    kinds = {a["ods"]: a["kind"] for a in agencies}
+    wanted: dict[str, str] = {}
+    for path in files:
+        try:
+            bundle = json.loads(path.read_bytes())
+        except (ValueError, RecursionError, OSError):
+            continue
+        ods = _sender_ods(bundle)
+        if not ods or ods in keys or ods in wanted:
+            continue
+        org = next((e.get("resource") for e in bundle.get("entry", []) if isinstance(e, dict)
+                    and e.get("fullUrl") == (bundle["entry"][0].get("resource") or {}).get("sender", {}).get("reference")), {})
+        kind = kinds.get(ods) or guess_kind(org or {})
+        if kind:
+            wanted[ods] = kind
+    if not wanted:
+        return keys
+    use_local_stack_env()
+    try:
+        issued = _provision([{"ods": o, "kind": k} for o, k in wanted.items()])
+    except Exception:  # noqa: BLE001 - unreachable stack or a bad ODS: send without a key (401)
+        return keys
+    data = _api_file()
+    data.setdefault("keys", {}).update(issued)
+    _write_api_file(data)
+    return {**keys, **issued}
+
+
 @app.command()
 def send(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="FHIR message files"),
          api_url: Optional[str] = typer.Option(None, envvar="SAFEGUARD_API_URL", help="default: the local stack"),
          api_key: Optional[str] = typer.Option(None, envvar="SAFEGUARD_API_KEY", help="default: the local key of each file's sender"),
+         agencies: Optional[Path] = typer.Option(None, "--agencies", exists=True, dir_okay=False,
+                                                 help='local stack: JSON list of {"ods", "kind"} for senders without a key'),
          json_out: bool = typer.Option(False, "--json")) -> None:
-    """POST each FILE to /$process-message as its sender; exit 1 if any was not accepted."""
+    """POST each FILE to /$process-message as its sender; exit 1 if any was not accepted.
+
+    On the local stack, a sender with no key yet gets one (kind from --agencies, else guessed from its
+    Organization as `safeguard replay` does)."""
     data = _api_file()
+    local = api_url is None and bool(data.get("api_url"))
     api_url = api_url or data.get("api_url")
     if not api_url:
         _err.print("[red]No API URL: start `safeguard up`, or pass --api-url[/red]")
         raise typer.Exit(EXIT_USAGE)
+    keys = data.get("keys", {})
+    if local and api_key is None:
+        keys = _keys_for_senders(files, keys, _load_agencies(agencies) if agencies else [])
     try:
-        results = _send_files(api_url, files, data.get("keys", {}), api_key, not json_out)
+        results = _send_files(api_url, files, keys, api_key, not json_out)
     except (OSError, http.client.HTTPException) as exc:  # URLError is an OSError
         _err.print(f"[red]The hub API at {api_url} is unreachable ({type(exc).__name__}). Is `safeguard up` running?[/red]")
         raise typer.Exit(EXIT_UNREACHABLE)
@@ -420,6 +461,7 @@ def _load_agencies(path: Path | None) -> list[dict]:
 @app.command()
 def up(port: int = typer.Option(8080, help="API port on 127.0.0.1 (0 picks a free one)"),
        agencies: Optional[Path] = typer.Option(None, exists=True, dir_okay=False, help="JSON list of {ods, kind} to issue keys for"),
+       json_out: bool = typer.Option(False, "--json", help="print one JSON line {api_url, endpoint, keys} when ready"),
        ) -> None:
     """Start the embedded stack (moto server + the functions) and serve the API until Ctrl-C or SIGTERM."""
     from hub.bootstrap import set_hub
@@ -438,11 +480,14 @@ def up(port: int = typer.Option(8080, help="API port on 127.0.0.1 (0 picks a fre
         set_hub(None)
         keys = _provision(_load_agencies(agencies))
         _write_api_file({"api_url": stack.api_url, "keys": keys})
-        table = Table("ODS", "kind", "API key", title=f"Safeguarding Hub at {stack.api_url}")
-        for ods, k in keys.items():
-            table.add_row(ods, k["kind"], k["key"])
-        _out.print(table)
-        _out.print(f"AWS endpoint {stack.endpoint}; stack file {STACK_FILE}. "
+        if json_out:
+            print(json.dumps({"api_url": stack.api_url, "endpoint": stack.endpoint, "keys": keys}), flush=True)
+        else:
+            table = Table("ODS", "kind", "API key", title=f"Safeguarding Hub at {stack.api_url}")
+            for ods, k in keys.items():
+                table.add_row(ods, k["kind"], k["key"])
+            _out.print(table)
+        _err.print(f"AWS endpoint {stack.endpoint}; stack file {STACK_FILE}. "
                    "Try: safeguard send events/valid/injury-observed.json; safeguard alerts. Ctrl-C stops.")
         while not stop.wait(0.5):
             pass
