@@ -47,20 +47,29 @@ def expected_disclosures(bodies: list[bytes], hub) -> dict[str, list[str]]:
 
 
 def _receive_all(sqs, url: str, *, keep: bool) -> list[dict]:
-    out, handles = [], []
+    """Every message on the queue. FIFO queues cannot be peeked through (a group stays blocked while its
+    messages are in flight), so `keep` consumes them and sends copies back (same body, group and
+    attributes; a fresh deduplication id)."""
+    out = []
     while True:
         batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60,
                                     MessageAttributeNames=["All"], AttributeNames=["All"]).get("Messages", [])
         if not batch:
             break
         out += batch
-        if keep:
-            handles += [m["ReceiptHandle"] for m in batch]
-        else:
-            sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                                                            for i, m in enumerate(batch)])
-    for h in handles:  # make kept messages visible again at once
-        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=h, VisibilityTimeout=0)
+        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                                        for i, m in enumerate(batch)])
+    if keep:
+        for i, m in enumerate(out):
+            kwargs = {"QueueUrl": url, "MessageBody": m["Body"]}
+            attrs = m.get("Attributes") or {}
+            if url.endswith(".fifo"):
+                kwargs |= {"MessageGroupId": attrs.get("MessageGroupId", "peek"),
+                           "MessageDeduplicationId": f"peek-{i}-{m['MessageId']}"[:128]}
+            if m.get("MessageAttributes"):
+                kwargs["MessageAttributes"] = {k: {"DataType": v["DataType"], "StringValue": v["StringValue"]}
+                                               for k, v in m["MessageAttributes"].items() if "StringValue" in v}
+            sqs.send_message(**kwargs)
     return out
 
 
@@ -90,10 +99,12 @@ class Accounts:
     audit_ok: bool = True
 
 
-def collect(checker, stack_info, nhs_numbers: list[str], *, consume_outboxes: bool = True) -> Accounts:
+def collect(checker, stack_info, nhs_numbers: list[str], *, read_outboxes: bool = True) -> Accounts:
+    """Outboxes are consumed when read (a FIFO group stays blocked while its messages are in flight, so
+    they cannot be peeked through); read them once, at the end."""
     sqs, acc = checker.clients.sqs, Accounts()
-    for url in checker.settings.outbox_queue_urls.values():
-        for m in _receive_all(sqs, url, keep=not consume_outboxes):
+    for url in checker.settings.outbox_queue_urls.values() if read_outboxes else ():
+        for m in _receive_all(sqs, url, keep=False):
             bundle = json.loads(m["Body"])
             did = bundle["entry"][0]["resource"]["id"]
             acc.outbox[did] += 1

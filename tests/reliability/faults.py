@@ -26,12 +26,25 @@ _THROTTLE = {"dynamodb": "ProvisionedThroughputExceededException", "sqs": "Throt
              "s3": "SlowDown"}
 
 
+class InjectedCrash(Exception):
+    """Raised instead of an AWS error: the function dies at this call (timeout, OOM, host failure)."""
+
+
 class _Raw:
     def __init__(self, body: bytes):
         self._body = body
 
     def stream(self, **_):
         yield self._body
+
+
+def _api_params(request_dict: dict) -> dict:
+    """The operation's parameters, from the serialised request (JSON protocols: DynamoDB, SQS)."""
+    body = request_dict.get("body")
+    try:
+        return json.loads(body) if body else {}
+    except (ValueError, TypeError):
+        return {}
 
 
 def _service_of(model) -> str:
@@ -50,10 +63,15 @@ def _error_response(url: str, service: str, status: int, code: str) -> AWSRespon
 
 class FaultInjector:
     def __init__(self, *, attempt_rate: float = 0.0, call_rate: float = 0.0, seed: int = 0,
-                 operations: set[str] | None = None):
+                 operations: set[str] | None = None, match=None, limit: int | None = None, crash: bool = False):
+        """match(operation, api_params) -> bool narrows call faults to chosen requests; limit caps how many
+        call faults are injected in all (e.g. call_rate=1, limit=1: fail exactly the first match)."""
         self.attempt_rate = attempt_rate
         self.call_rate = call_rate
         self.operations = operations  # None: every operation
+        self.match = match
+        self.limit = limit
+        self.crash = crash  # call faults raise InjectedCrash (not an AWS error the adapters may retry)
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self.enabled = False
@@ -111,11 +129,18 @@ class FaultInjector:
     def _before_call(self, model, params, request_signer=None, **kwargs):
         if not self._wanted(model.name):
             return None
+        if self.match is not None and not self.match(model.name, _api_params(params)):
+            return None
         if self._draw(self.call_rate) is None:
             return None
         service = _service_of(model)
         with self._lock:
+            calls = sum(n for k, n in self.counts.items() if k[2] == "call-500")
+            if self.limit is not None and calls >= self.limit:
+                return None
             self.counts[(service, model.name, "call-500")] += 1
+        if self.crash:
+            raise InjectedCrash(f"injected crash at {service}.{model.name}")
         http = AWSResponse("http://injected", 500, {}, _Raw(b""))
         parsed = {"Error": {"Code": "InternalServerError", "Message": "injected fault (not retried)"},
                   "ResponseMetadata": {"HTTPStatusCode": 500}}

@@ -22,7 +22,7 @@ from tests.reliability.support import SOAK, pii_needles
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reliability-faults")]
 
-N, CHILDREN = (3_000, 300) if SOAK else (150, 50)
+N, CHILDREN = (3_000, 300) if SOAK else (120, 40)
 OUTAGE_SECONDS = 3
 
 
@@ -95,10 +95,22 @@ def chaos(stack_env):
         ingest._service = None
     info, checker = stack_env.stack.stack_info, stack_env.checker
     expected = expected_disclosures(cohort.bodies, checker)
-    before = collect(checker, info, cohort.nhs_numbers)  # consumes the outboxes
+    # The outboxes are read once, at the end: SQS drops a re-sent disclosure id for 5 minutes after the
+    # first send, while moto forgets it once the first copy is deleted, so consuming them before the
+    # redrive would let moto accept re-sends that AWS would drop. Before the redrive, delivery is
+    # evidenced by the message.routed audit record, which the router writes after the send.
+    before = collect(checker, info, cohort.nhs_numbers, read_outboxes=False)
     redriven = redrive_all(checker, info)
     drained_after = stack_env.runtime.drain(timeout=300)
     after = collect(checker, info, cohort.nhs_numbers)
+    transient = Counter(str(t) for r in results for t in r.transient)
+    crashes = Counter(line.split(" failed")[0].split()[-1] + ": " + line.strip().splitlines()[-1].split(":")[0]
+                      for line in stack_env.logs.lines if line.startswith("hub.local.runtime ERROR"))
+    print(f"\nFAULTS: injected {injector.summary()}; agency retries {dict(transient)}; "
+          f"DLQ before redrive { {k: len(v) for k, v in before.dlq.items() if v} }; redriven {redriven}; "
+          f"accepted-audit duplicates {sum(n - 1 for n in after.accepted.values() if n > 1)}; "
+          f"routed-audit duplicates {sum(n - 1 for n in after.routed.values() if n > 1)}; "
+          f"function crashes {dict(crashes)}")
     return {"cohort": cohort, "results": results, "injected": injector.summary(), "drained": drained,
             "expected": expected, "before": before, "after": after, "redriven": redriven,
             "drained_after": drained_after, "depths_after": dlq_depths(checker, info)}
@@ -122,17 +134,18 @@ def test_faults_sent_equals_delivered_plus_dead_lettered(chaos):
     before, expected = chaos["before"], chaos["expected"]
     in_dlq = {m for ids in before.dlq.values() for m in ids}
     delivered = {m for m, dids in expected.items()
-                 if all(before.outbox[d] for d in dids) and m in before.in_state}
+                 if all(before.routed[d] for d in dids) and m in before.in_state}
     vanished = set(expected) - delivered - in_dlq
-    assert not vanished, f"{len(vanished)} messages neither delivered nor in a DLQ"
+    detail = [(m, [before.routed[d] for d in expected[m]], m in before.in_state, before.accepted[m]) for m in vanished]
+    assert not vanished, f"{len(vanished)} messages neither delivered nor in a DLQ: {detail[:5]}"
 
 
 def test_faults_no_disclosure_is_duplicated_or_unexpected(chaos):
     before, after, expected = chaos["before"], chaos["after"], chaos["expected"]
     want = Counter(d for dids in expected.values() for d in dids)
-    total = before.outbox + after.outbox  # the first collect consumed the outboxes
-    assert set(total) <= set(want)
-    assert max(total.values()) == 1
+    assert set(before.routed) <= set(want) and set(after.outbox) <= set(want)
+    dups = {d: n for d, n in after.outbox.items() if n > 1}
+    assert not dups, f"duplicate disclosures: {list(dups.items())[:5]}"
 
 
 def test_faults_after_redrive_everything_is_delivered_once(chaos):
@@ -140,7 +153,7 @@ def test_faults_after_redrive_everything_is_delivered_once(chaos):
     assert chaos["drained_after"]
     assert chaos["depths_after"] == {d: 0 for d in chaos["depths_after"]}
     want = Counter(d for dids in expected.values() for d in dids)
-    assert before.outbox + after.outbox == want
+    assert after.outbox == want, (len(after.outbox), len(want), [d for d in want if not after.outbox[d]][:5])
     assert set(expected) <= after.in_state
     ids = chaos["cohort"].message_ids
     assert all(after.archived[m] == 1 for m in ids)
