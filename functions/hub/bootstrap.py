@@ -90,9 +90,9 @@ class Hub:
 
     @cached_property
     def ledger(self):
-        from hub.adapters.dynamodb_ledger import DynamoDBDeliveryLedger
+        from hub.adapters.dynamodb_ledger import DynamoDBLedger
 
-        return DynamoDBDeliveryLedger(self.settings.idempotency_table, client=self.clients.dynamodb)
+        return DynamoDBLedger(self.settings.idempotency_table, client=self.clients.dynamodb)
 
     @cached_property
     def audit(self):

@@ -69,10 +69,6 @@ def _message_id(body: bytes) -> str:
     return json.loads(body)["entry"][0]["resource"]["id"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hub bug: RulesService._publish saves child state (with the alert in its ledger) before appending the "
-    "alert.raised audit record; if the audit append fails, the retried record finds the alert already in "
-    "the ledger and raises nothing, so the alert that reached the alerts queue is never audited"))
 def test_exactly_once_alert_is_audited_when_its_first_audit_append_fails(stack_env):
     # GIVEN the rules function dies at its first audit append carrying an alert.raised record
     body, nhs = _infant_injury("rules-audit", 1)

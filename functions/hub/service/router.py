@@ -30,7 +30,7 @@ class RouterService:
         injury_details = {"injury_key": injury.key, "on_cp_plan": ctx.on_cp_plan} if injury else {}
         for d in decide(msg, ctx, policy, hub.routing_config):
             did = disclosure_id(msg.message_id, d.recipient_kind, d.recipient_ods)
-            status = hub.ledger.status(did)
+            status = hub.ledger.status(f"disclosure#{did}")
             if status is None:
                 payload = readdress(minimise(bundle, d.profile, policy), d, new_message_id=did,
                                     new_bundle_id=str(uuid.uuid5(HUB_NAMESPACE, f"bundle|{did}")))
@@ -38,7 +38,7 @@ class RouterService:
                                      group_id=d.recipient_ods, dedup_id=did,
                                      attributes={"ods": d.recipient_ods, "event": msg.event,
                                                  "original-message-id": msg.message_id})
-                hub.ledger.mark(did, "sent")
+                hub.ledger.mark(f"disclosure#{did}", "sent")
                 delivered += 1
             if status != "audited":
                 # Audit after the send, so a crash in between re-audits rather than leaving a disclosure unrecorded.
@@ -49,7 +49,7 @@ class RouterService:
                     outcome="delivered", details={"profile": d.profile, "policy_rule": d.policy_rule,
                                                   "policy_version": d.policy_version, "disclosure_id": did,
                                                   **injury_details}))
-                hub.ledger.mark(did, "audited")
+                hub.ledger.mark(f"disclosure#{did}", "audited")
         hub.queues.send_json(hub.settings.rules_queue_url, envelope, group_id=group_id(msg, hub.hmac_key),
                              dedup_id=msg.message_id)
         logger.info("message routed", extra={"message_id": msg.message_id, "disclosures": delivered})

@@ -16,17 +16,20 @@ class RulesService:
 
     def _publish(self, decision, *, actor: str) -> int:
         hub = self.hub
-        # Publish before saving state: if publishing fails the record is retried, and the saved
-        # alert ledger must not claim an alert that never reached the queue. Dedup ids are stable.
+        # Publish and audit before saving state: the saved alert ledger must not claim an alert that
+        # never reached the queue or the audit log, so a retry re-derives it. Queue dedup ids are stable
+        # and an effect ledger keeps the audit to one record per alert and resolution.
         for rec in decision.records:
             dedup = f"{rec['type']}:{rec['alert_id']}"
             hub.queues.send_json(hub.settings.alerts_queue_url, rec,
                                  group_id=child_ref(rec["nhs_number"], hub.hmac_key)[:64], dedup_id=dedup)
+        for rec in decision.records:
+            key = f"alert-audit#{rec['type']}#{rec['alert_id']}"
+            if hub.ledger.status(key) != "audited":
+                hub.audit.append(self._audit_entry(rec, actor))
+                hub.ledger.mark(key, "audited")
         for state in decision.states:
             hub.state.put(state)
-        entries = [self._audit_entry(rec, actor) for rec in decision.records]
-        if entries:
-            hub.audit.append_many(entries)
         return len(decision.records)
 
     def _audit_entry(self, rec: dict, actor: str) -> AuditEntry:
