@@ -59,7 +59,8 @@ def test_template_functions_have_fixed_handlers_and_globals(cfn):
         env = p["Environment"]["Variables"]
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "SafeguardingHub", lid
         assert {"POWERTOOLS_SERVICE_NAME", "LOG_LEVEL"} <= set(env), lid
-    assert fns["IngestFunction"]["Properties"]["MemorySize"] == 128
+    # sizes come from bench/RESULTS.md (peak RSS x2); each must be a valid Lambda size
+    assert all(128 <= f["Properties"]["MemorySize"] <= 10240 for f in fns.values())
     assert fns["IngestFunction"]["Properties"]["Timeout"] == 10
 
 
