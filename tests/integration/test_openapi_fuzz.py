@@ -20,7 +20,7 @@ from hub.openapi import openapi_document  # noqa: E402
 from tests.reliability.support import ensure_metrics_namespace  # noqa: E402
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("openapi-fuzz")]
-MAX_EXAMPLES = 400 if os.environ.get("SOAK") == "1" else 60
+MAX_EXAMPLES = 400 if os.environ.get("SOAK") == "1" else 40
 
 _CODING = {"type": "object", "properties": {"system": {"type": "string"}, "code": {"type": "string"}}}
 _BUNDLE = {
