@@ -112,3 +112,18 @@ def _nhs(bundle: dict) -> str:
             if i.get("system") == "https://fhir.nhs.uk/Id/nhs-number":
                 return i["value"]
     raise AssertionError("no NHS number")
+
+
+def test_ingest_idempotency_store_failure_is_a_retryable_503(hub, lambda_context, monkeypatch):
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyPersistenceLayerError
+
+    # GIVEN the idempotency table is unavailable
+    def broken(*_a, **_kw):
+        raise IdempotencyPersistenceLayerError("Failed to save in progress record to idempotency store")
+
+    monkeypatch.setattr(hub.idempotency_store, "save_inprogress", broken)
+    # WHEN a valid message arrives
+    status, outcome = _invoke(api_event(load_event("valid/injury-observed.json")), lambda_context)
+    # THEN the agency is told to retry, and nothing was queued
+    assert status == 503 and outcome["issue"][0]["code"] == "transient"
+    assert receive_all(hub, hub.settings.validated_queue_url) == []

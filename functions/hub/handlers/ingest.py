@@ -8,10 +8,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyPersistenceLayerError
 
+from hub.adapters.errors import AdapterError
 from hub.bootstrap import get_hub
 from hub.handlers import _observability as observability
-from hub.adapters.errors import AdapterError
 from hub.core.auth import caller_from_context
 from hub.core.validation.outcome import outcome_error
 
@@ -62,8 +63,8 @@ app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(router)
 
 
-@app.exception_handler(AdapterError)
-def _aws_unavailable(exc: AdapterError) -> Response:
+@app.exception_handler([AdapterError, IdempotencyPersistenceLayerError])
+def _aws_unavailable(exc: Exception) -> Response:
     # Nothing was acknowledged, so the agency's retry is safe (idempotent on MessageHeader.id).
     logger.warning("dependency failed", extra={"error": str(exc)})
     return Response(503, "application/fhir+json", json.dumps(outcome_error(
