@@ -13,9 +13,15 @@ def openapi_document() -> dict:
     from hub import __version__
     from hub.handlers import audit_api, ingest
 
+    routers = (ingest.router, audit_api.router)
+    # include_router rebinds a router's request state to the including resolver; put it back, or the
+    # Lambda apps of this process would read their events from this documentation-only resolver.
+    owners = [getattr(r, "api_resolver", None) for r in routers]
     app = APIGatewayRestResolver(enable_validation=True)
-    app.include_router(ingest.router)
-    app.include_router(audit_api.router)
+    for r in routers:
+        app.include_router(r)
+    for r, owner in zip(routers, owners):
+        r.api_resolver = owner
     doc = json.loads(app.get_openapi_json_schema(
         title="Safeguarding Hub API", version=__version__,
         summary="FHIR R4 messaging between safeguarding partners, and the commissioners' audit view",

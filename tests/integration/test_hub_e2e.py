@@ -75,12 +75,17 @@ def test_e2e_audit_api_is_for_commissioners_only(stack, api_keys):
         except urllib.error.HTTPError as err:
             return err.code, err.read()
 
+    # GIVEN an accepted message from the GP
+    assert post_message(stack.api_url, load_event("valid/child-registered.json"), api_keys["A81001"])[0] in (200, 202)
+    # THEN an agency is refused, and a commissioner sees the acceptance
     assert get(api_keys["A81001"])[0] == 403
-    status, body = get(api_keys["COMM01"], "?action=message.accepted")
+    status, body = get(api_keys["COMM01"], "?action=message.accepted&sender=A81001")
     assert status == 200
     records = json.loads(body)
     items = records["records"] if isinstance(records, dict) else records
-    assert items and all(r["action"] == "message.accepted" for r in items)
+    stored = [r for r in _hub().audit.iter_records() if r["action"] == "message.accepted" and r["actor_ods"] == "A81001"]
+    assert stored, "the acceptance is in the audit table"
+    assert items and all(r["action"] == "message.accepted" and r["actor_ods"] == "A81001" for r in items), body[:500]
 
 
 def test_e2e_openapi_document_is_served(stack, api_keys):
