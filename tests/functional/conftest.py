@@ -44,6 +44,26 @@ def _reset_handler_caches():
     ingest._service = None
 
 
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    """A moto server on 127.0.0.1 for the module, with AWS_ENDPOINT_URL pointing at it (restored after)."""
+    import os
+
+    from hub.local.server import start_moto, stop_moto
+
+    keys = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION")
+    saved = {k: os.environ.get(k) for k in keys}
+    server, endpoint = start_moto()
+    os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                      AWS_DEFAULT_REGION="eu-west-2")
+    try:
+        yield endpoint
+    finally:
+        stop_moto(server)
+        for k, v in saved.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+
+
 @pytest.fixture
 def lambda_context():
     from tests.helpers import LambdaContext

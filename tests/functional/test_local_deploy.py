@@ -12,23 +12,12 @@ import pytest
 from hub import settings
 from hub.core.messages import AGENCY_KINDS
 from hub.local.deploy import StackInfo, deploy
-from hub.local.server import start_moto, stop_moto
 from hub.local.template import DEFAULT_TEMPLATE, load_template, translate
 
 
 @pytest.fixture(scope="module")
-def env():
-    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                                            "AWS_DEFAULT_REGION", "AWS_REGION")}
-    server, endpoint = start_moto()
-    os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                      AWS_DEFAULT_REGION="eu-west-2")
-    try:
-        yield endpoint
-    finally:
-        stop_moto(server)
-        for k, v in saved.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+def env(moto_endpoint):
+    return moto_endpoint
 
 
 @pytest.fixture(scope="module")

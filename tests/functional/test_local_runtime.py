@@ -13,24 +13,8 @@ import pytest
 
 from hub.local.deploy import deploy
 from hub.local.runtime import LocalRuntime, evaluate_policy
-from hub.local.server import start_moto, stop_moto
 
 FIXTURES = Path(__file__).parent / "local_fixtures"
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                                            "AWS_DEFAULT_REGION", "AWS_REGION")}
-    server, endpoint = start_moto()
-    os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                      AWS_DEFAULT_REGION="eu-west-2")
-    try:
-        yield endpoint
-    finally:
-        stop_moto(server)
-        for k, v in saved.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
 
 
 @pytest.fixture()

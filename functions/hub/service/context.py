@@ -4,19 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from hub.core.messages import Message
-from hub.core.routing import ChildContext
+from hub.core.routing import ChildContext, clinical_time
 from hub.core.rules import ChildState
 
 PLAN_TYPES = ("child-protection-plan", "child-in-need-plan")
-
-
-def _clinical_time(msg: Message) -> datetime:
-    for fact in msg.facts:
-        for attr in ("effective", "occurrence", "start", "end"):
-            t = getattr(fact, attr, None)
-            if isinstance(t, datetime):
-                return t
-    return msg.timestamp
 
 
 def child_context(state: ChildState | None, msg: Message) -> ChildContext:
@@ -30,7 +21,7 @@ def child_context(state: ChildState | None, msg: Message) -> ChildContext:
                 and (i.fact.end is None or i.fact.end > at)]
 
     # On a plan when the fact happened, or when it is shared (an earlier fact matters to a plan now open).
-    active = active_at(_clinical_time(msg)) or active_at(msg.timestamp)
+    active = active_at(clinical_time(msg)) or active_at(msg.timestamp)
     cp = [p for p in active if p.plan_type == "child-protection-plan"]
     lead = (cp or active or [None])[-1]
     return ChildContext(

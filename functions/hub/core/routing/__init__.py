@@ -12,6 +12,7 @@ from hub.core.routing.decide import (
     RoutingDecision,
     Skipped,
     child_age_days,
+    clinical_time,
     decide,
     plan_routing,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "RoutingPolicy",
     "Skipped",
     "child_age_days",
+    "clinical_time",
     "decide",
     "default_policy",
     "destination_endpoint",

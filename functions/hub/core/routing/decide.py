@@ -61,7 +61,8 @@ class RoutingDecision:
 _FACT_TIME_ATTRS = ("effective", "occurrence", "start", "end")
 
 
-def _clinical_time(msg: Message) -> datetime:
+def clinical_time(msg: Message) -> datetime:
+    """The first focus fact's clinical time, else the Bundle timestamp."""
     for fact in msg.facts:
         for attr in _FACT_TIME_ATTRS:
             t = getattr(fact, attr, None)
@@ -88,7 +89,7 @@ def child_age_days(msg: Message, ctx: ChildContext) -> int | None:
     birth = msg.patient.birth_date if msg.patient else None
     if birth is None:
         return None
-    return (_london_date(_clinical_time(msg)) - birth).days
+    return (_london_date(clinical_time(msg)) - birth).days
 
 
 def _holds(cond: Condition, msg: Message, ctx: ChildContext, age: int | None) -> bool:
