@@ -44,7 +44,7 @@ def test_router_delivers_once_per_recipient_after_a_failed_send(hub, lambda_cont
     assert second["failures"] == []
     # THEN every recipient the policy names got exactly one copy, each audited once, and rules got the message
     delivered = _outboxes(hub)
-    from hub.service.envelope import load_message
+    from hub.service.queued import load_message
 
     msg, _ = load_message(hub, json.loads(receive_all(hub, hub.settings.rules_queue_url)[0]["Body"]))
     expected = decide(msg, routing_context(hub.state, msg), hub.routing_policy, hub.routing_config)

@@ -33,7 +33,7 @@ def parse(body: bytes):
 def expected_disclosures(bodies: list[bytes], hub) -> dict[str, list[str]]:
     """{message_id: [disclosure ids]} per decide() with a message-only child context, under the
     policy and routing configuration the hub's functions use."""
-    from hub.core.pipeline import disclosure_id
+    from hub.core.identity import disclosure_id
     from hub.core.routing import decide
     from hub.service.context import child_context
 

@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from hub.bootstrap import get_hub
 from hub.handlers import _observability as observability
-from hub.service.envelope import load_message
+from hub.service.queued import load_message
 
 logger = Logger()
 metrics = observability.metrics()

@@ -14,7 +14,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from hub.core.audit import AuditEntry
 from hub.core.messages import Caller, Message
-from hub.core.pipeline import content_hash, group_id, queued_envelope, summarise
+from hub.core.identity import content_hash, group_id
+from hub.core.queued import queued_message
+from hub.core.summary import summarise
 from hub.core.validation import validate_message
 from hub.core.validation.outcome import issue, operation_outcome, outcome_error, outcome_info
 
@@ -55,7 +57,7 @@ class IngestService:
         hub, now = self.hub, self.hub.clock()
         uri = hub.archive.archive(msg.message_id, now.date().isoformat(), body,
                                   {"sender-ods": caller.ods, "event": msg.event, "content-sha256": key["content_hash"]})
-        hub.queues.send_json(hub.settings.validated_queue_url, queued_envelope(msg, received_at=now, archive_uri=uri),
+        hub.queues.send_json(hub.settings.validated_queue_url, queued_message(msg, received_at=now, archive_uri=uri),
                              group_id=group_id(msg, hub.hmac_key), dedup_id=msg.message_id)
         hub.audit.append(AuditEntry(
             action="message.accepted", at=now, actor_ods=caller.ods, actor_kind=caller.kind, event=msg.event,

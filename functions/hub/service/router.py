@@ -7,10 +7,10 @@ from aws_lambda_powertools import Logger
 
 from hub.core.audit import AuditEntry
 from hub.core.messages import InjuryFact
-from hub.core.pipeline import HUB_NAMESPACE, disclosure_id, group_id
+from hub.core.identity import HUB_NAMESPACE, disclosure_id, group_id
 from hub.core.routing import decide, minimise, readdress
 from hub.service.context import routing_context
-from hub.service.envelope import load_message
+from hub.service.queued import load_message
 
 logger = Logger(child=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from hub.core.audit import AuditEntry
-from hub.core.pipeline import child_ref
+from hub.core.identity import child_ref
 from hub.core.rules import on_message, on_tick
 
 logger = Logger(child=True)

@@ -1,11 +1,11 @@
-"""Turn a queued envelope back into a `Message`, re-validating exactly as ingest did."""
+"""Turn a queued message back into a `Message`, re-validating exactly as ingest did."""
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
 from hub.core.messages import Caller, Message
-from hub.core.pipeline import canonical_json
+from hub.core.identity import canonical_json
 from hub.core.validation import validate_message
 
 

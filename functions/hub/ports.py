@@ -1,0 +1,105 @@
+"""Ports: what the services need from the outside world, declared as `typing.Protocol`s.
+
+Each adapter in `hub.adapters` implements one port against AWS; each fake in `tests/support/fakes.py`
+implements the same port in memory, and `tests/contract/` runs one suite against both so they cannot
+drift. Services take only the ports they use; `hub.bootstrap.build` is the one place that wires them.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable, Iterator, Protocol, runtime_checkable
+
+from hub.core.audit import AuditEntry
+from hub.core.rules import ChildState
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """The hub's time. Lambda uses the wall clock; the local stack may hand in a simulated one."""
+
+    def __call__(self) -> datetime: ...
+
+
+@runtime_checkable
+class Archive(Protocol):
+    """Accepted bodies (archive) and rejected bodies (quarantine), write-once by key."""
+
+    def archive(self, message_id: str, received_on: str, body: bytes, metadata: dict[str, str]) -> str: ...
+
+    def quarantine(self, reject_id: str, received_on: str, body: bytes, metadata: dict[str, str]) -> str: ...
+
+    def get(self, uri_or_key: str) -> bytes: ...
+
+
+@runtime_checkable
+class Queues(Protocol):
+    """FIFO queues: content-independent dedup ids, group ids for ordering."""
+
+    def send_json(self, queue_url: str, payload: dict, *, group_id: str, dedup_id: str,
+                  attributes: dict[str, str] | None = None) -> str: ...
+
+    def receive(self, queue_url: str, *, max_messages: int = 10, wait_seconds: int = 0,
+                visibility_timeout: int | None = None) -> list[dict]: ...
+
+    def delete(self, queue_url: str, receipt_handle: str) -> None: ...
+
+    def depth(self, queue_url: str) -> dict[str, int]: ...
+
+
+@runtime_checkable
+class AuditLog(Protocol):
+    """Append-only, hash-chained audit records."""
+
+    def append(self, entry: AuditEntry) -> dict: ...
+
+    def append_many(self, entries: Iterable[AuditEntry]) -> list[dict]: ...
+
+    def child_hash(self, nhs_number: str) -> str: ...
+
+    def iter_records(self, chain: str | None = None, start=None, end=None) -> Iterator[dict]: ...
+
+
+@runtime_checkable
+class DeliveryLedger(Protocol):
+    """Effects already done (a disclosure sent, an alert audited): exactly-once across retries."""
+
+    def status(self, key: str) -> str | None: ...
+
+    def mark(self, key: str, status: str) -> None: ...
+
+
+@runtime_checkable
+class AgencyRegistry(Protocol):
+    """Agency API keys: stored as hashes, looked up by key id."""
+
+    def get(self, key_id: str) -> Any: ...
+
+    def put(self, cred: Any) -> None: ...
+
+    def revoke(self, key_id: str, at: str) -> None: ...
+
+    def list(self) -> list: ...
+
+
+@runtime_checkable
+class ChildStateStore(Protocol):
+    """Each child's state, by NHS number; siblings by household; children with a deadline due."""
+
+    def get(self, nhs_number: str) -> ChildState | None: ...
+
+    def by_household(self, household: str) -> list[ChildState]: ...
+
+    def due(self, until: datetime, limit: int | None = None) -> list[ChildState]: ...
+
+    def put(self, state: ChildState) -> None: ...
+
+
+@runtime_checkable
+class AuditDigests(Protocol):
+    """Signed digests of the audit chain heads, kept apart from the audit table."""
+
+    def publish(self, heads: list, *, now: datetime, table: str) -> dict: ...
+
+    def latest(self) -> tuple[str, dict] | None: ...
+
+    def check(self, stored: dict) -> dict: ...
