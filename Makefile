@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-unit test-functional test-integration test-localstack bench soak lint schemas openapi clean
+.PHONY: install demo test test-unit test-functional test-integration test-localstack bench soak lint schemas openapi models clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 2; }
@@ -48,6 +48,9 @@ schemas: $(STAMP)
 
 openapi: $(STAMP)
 	$(PY) -m hub.openapi > schemas/openapi.json
+
+models: $(STAMP)
+	$(PY) tools/codegen_models.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .local .localstack
