@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.local.deploy import NO_VALUE, DeployError, Resolver, _refs_in, _toposort, data_plane_template
+from hub.local.cfn_resolver import NO_VALUE, DeployError, Resolver, refs_in as _refs_in, toposort as _toposort
+from hub.local.deploy import data_plane_template
 
 TEMPLATE = {
     "Parameters": {"Stage": {"Type": "String", "Default": "dev"},
