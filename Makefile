@@ -46,8 +46,9 @@ lint: $(STAMP)
 schemas: $(STAMP)
 	$(PY) -m hub.core.validation.schema_export schemas/
 
+# writes schemas/openapi.json and the copy GET /openapi.json serves (functions/hub/data/openapi.json)
 openapi: $(STAMP)
-	$(PY) -m hub.openapi > schemas/openapi.json
+	$(PY) tools/export_openapi.py
 
 models: $(STAMP)
 	$(PY) tools/codegen_models.py

@@ -1,4 +1,4 @@
-"""schemathesis against the published OpenAPI document (`python -m hub.openapi`) on the embedded stack:
+"""schemathesis against the published OpenAPI document (schemas/openapi.json) on the embedded stack:
 no 5xx, no crash, for positive and negative cases of every operation.
 
 The published POST /$process-message declares no request body schema (the contract is FHIR, with
@@ -16,7 +16,7 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis")  # installed by the dev extras; see the lead's constraints
 from hypothesis import HealthCheck, settings  # noqa: E402
 
-from hub.openapi import openapi_document  # noqa: E402
+from tools.export_openapi import published_document as openapi_document  # noqa: E402
 from tests.reliability.support import ensure_metrics_namespace  # noqa: E402
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("openapi-fuzz")]
