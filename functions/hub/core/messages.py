@@ -1,21 +1,38 @@
-"""The hub's normalised view of an accepted message.
+"""The hub's normalised view of an accepted message, and the contract's names (URIs, agency kinds).
 
-Validation (``hub.core.validation``) turns a FHIR message Bundle into a
-``Message``; routing, rules and audit work only on this shape plus the raw
-bundle. Pure data: no I/O, no clock.
-
-Fact keys: an ``update`` or ``cancel`` carries the same focus resource id and
-business identifier as the original, so every fact is keyed by
-``identifier_key`` ("<system>|<value>" of the focus resource's first
-identifier). A later fact with the same key replaces the earlier one
-(``event_type == "update"``) or withdraws it (``event_type == "cancel"``, or an
-Observation with status ``entered-in-error``).
+Validation (``hub.core.validation``) turns a FHIR message Bundle into a ``Message``; routing, rules
+and audit work only on this shape plus the raw bundle. Pure data: no I/O, no clock. The facts a
+message carries are in ``hub.core.facts`` (re-exported here); the events in ``hub.core.events``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Literal, Union
+from datetime import datetime
+from typing import Literal
+
+from hub.core.events.registry import EVENT_CODES
+from hub.core.facts import (
+    AppointmentFact,
+    ConcernFact,
+    ExaminationFact,
+    Fact,
+    FactBase,
+    ImmunisationFact,
+    InjuryFact,
+    MobilityFact,
+    PatientInfo,
+    PlanFact,
+    RegistrationFact,
+    SeenFact,
+)
+
+__all__ = [
+    "AGENCY_KINDS", "AgencyKind", "AppointmentFact", "CS_CONCEPT", "CS_MESSAGE_EVENT", "CS_VACCINE", "Caller",
+    "ConcernFact", "EVENT_CODES", "EXT_CASE_CLOSURE", "EXT_CHILD_SEEN", "EXT_CHILD_SEEN_ALONE", "EXT_EVENT_TYPE",
+    "EXT_HOUSEHOLD", "EXT_ORIGINAL_MESSAGE", "EventType", "ExaminationFact", "Fact", "FactBase", "HUB",
+    "ImmunisationFact", "InjuryFact", "Message", "MobilityFact", "NS_HOUSEHOLD", "NS_NHS_NUMBER", "NS_ODS",
+    "PatientInfo", "PlanFact", "RegistrationFact", "SeenFact",
+]
 
 HUB = "https://safeguarding-hub.example/fhir"
 CS_MESSAGE_EVENT = f"{HUB}/CodeSystem/message-event"
@@ -35,19 +52,6 @@ AgencyKind = Literal["gp", "health-visiting", "police", "social-care", "hospital
 AGENCY_KINDS: tuple[str, ...] = ("gp", "health-visiting", "police", "social-care", "hospital")
 EventType = Literal["new", "update", "cancel"]
 
-EVENT_CODES: tuple[str, ...] = (
-    "child-registered",
-    "plan-started",
-    "plan-ended",
-    "injury-observed",
-    "medical-examination",
-    "immunisation-recorded",
-    "appointment-outcome",
-    "child-seen",
-    "concern-recorded",
-    "mobility-assessed",
-)
-
 
 @dataclass(frozen=True)
 class Caller:
@@ -58,118 +62,13 @@ class Caller:
 
 
 @dataclass(frozen=True)
-class PatientInfo:
-    nhs_number: str
-    birth_date: date | None = None
-    gp_ods: str | None = None  # registered GP (ODS code), if sent
-    household: str | None = None  # household identifier value, if sent
-
-
-# ---- facts: one per focus resource --------------------------------------------
-@dataclass(frozen=True)
-class FactBase:
-    key: str  # identifier_key: "<system>|<value>" of the focus resource's business identifier
-    resource_id: str  # the focus resource's id
-
-
-@dataclass(frozen=True)
-class RegistrationFact(FactBase):
-    patient: PatientInfo = None  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class PlanFact(FactBase):
-    status: str = "active"  # EpisodeOfCare.status: active (plan-started) / finished (plan-ended)
-    plan_type: str | None = None  # child-protection-plan | child-in-need-plan | early-help
-    cp_category: str | None = None  # neglect | emotional-abuse | physical-abuse | sexual-abuse | multiple
-    start: datetime | None = None
-    end: datetime | None = None
-    la_ods: str | None = None  # managingOrganization ODS code (local authority)
-    care_manager: str | None = None  # lead social worker (display or identifier value)
-    closed_to_social_care: bool | None = None
-    step_down_plan: bool | None = None
-    step_down_plan_type: str | None = None
-    step_down_to_ods: str | None = None
-
-
-@dataclass(frozen=True)
-class InjuryFact(FactBase):
-    status: str = "final"  # final | amended | entered-in-error
-    code: str = "injury"  # hub injury concept code
-    effective: datetime = None  # type: ignore[assignment]
-    body_site: str | None = None
-
-
-@dataclass(frozen=True)
-class ExaminationFact(FactBase):
-    type: str = "doctor-examination"  # cp-medical | doctor-examination
-    start: datetime = None  # type: ignore[assignment]
-    reason_keys: tuple[str, ...] = ()  # identifier_keys of the injuries examined, where known
-
-
-@dataclass(frozen=True)
-class ImmunisationFact(FactBase):
-    status: str = "completed"  # completed | not-done
-    vaccine: str = ""  # hub vaccine code
-    dose: int = 1
-    occurrence: datetime = None  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class AppointmentFact(FactBase):
-    status: str = "fulfilled"  # fulfilled | noshow | cancelled
-    cancel_reason: str | None = None  # "pat" counts as missed
-    service_type: str = ""
-    start: datetime = None  # type: ignore[assignment]
-
-    @property
-    def missed(self) -> bool:
-        return self.status == "noshow" or (self.status == "cancelled" and self.cancel_reason == "pat")
-
-
-@dataclass(frozen=True)
-class SeenFact(FactBase):
-    type: str = "home-visit"  # home-visit | clinic-contact
-    start: datetime = None  # type: ignore[assignment]
-    seen: bool = False
-    seen_alone: bool = False
-
-
-@dataclass(frozen=True)
-class ConcernFact(FactBase):
-    code: str = ""  # hub risk-factor code
-    effective: datetime = None  # type: ignore[assignment]
-    status: str = "final"
-
-
-@dataclass(frozen=True)
-class MobilityFact(FactBase):
-    mobile: bool = False
-    effective: datetime = None  # type: ignore[assignment]
-    status: str = "final"
-
-
-Fact = Union[
-    RegistrationFact,
-    PlanFact,
-    InjuryFact,
-    ExaminationFact,
-    ImmunisationFact,
-    AppointmentFact,
-    SeenFact,
-    ConcernFact,
-    MobilityFact,
-]
-
-
-@dataclass(frozen=True)
 class Message:
     """An accepted hub message, normalised."""
 
     message_id: str  # MessageHeader.id (idempotency key, evidence id)
     bundle_id: str
     timestamp: datetime  # Bundle.timestamp (aware)
-    event: str  # one of EVENT_CODES
+    event: str  # an event code of hub.core.events.registry
     event_type: str  # new | update | cancel
     sender_ods: str
     patient: PatientInfo  # the child

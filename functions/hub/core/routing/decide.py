@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from hub.core.events import spec_for_fact
 from hub.core.messages import Message
 from hub.core.routing.policy import Condition, Recipient, RoutingPolicy
 
@@ -58,13 +59,14 @@ class RoutingDecision:
 
 
 # ---- helpers -----------------------------------------------------------------------
-_FACT_TIME_ATTRS = ("effective", "occurrence", "start", "end")
+_ANY_TIME = ("effective", "occurrence", "start", "end")  # a fact no registered event builds
 
 
 def clinical_time(msg: Message) -> datetime:
-    """The first focus fact's clinical time, else the Bundle timestamp."""
+    """The first focus fact's clinical time (its event's ``clinical_time`` fields), else the Bundle timestamp."""
     for fact in msg.facts:
-        for attr in _FACT_TIME_ATTRS:
+        spec = spec_for_fact(fact)
+        for attr in spec.clinical_time if spec is not None else _ANY_TIME:
             t = getattr(fact, attr, None)
             if isinstance(t, datetime):
                 return t

@@ -14,7 +14,8 @@ from typing import Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from hub.core.messages import AGENCY_KINDS, EVENT_CODES
+from hub.core.events import event_spec
+from hub.core.messages import AGENCY_KINDS
 
 OdsResolver = Literal["la", "la_or_front_door", "gp", "hv"]
 ODS_RESOLVERS: tuple[str, ...] = ("la", "la_or_front_door", "gp", "hv")
@@ -173,7 +174,7 @@ class Recipient(_Strict):
 class Rule(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     description: str = ""
-    events: tuple[str, ...]  # event codes, or ["*"] for every event
+    events: tuple[str, ...]  # event codes (hub.core.events), or ["*"] for every event
     when: Condition
     recipients: tuple[Recipient, ...] = Field(min_length=1)
 
@@ -183,7 +184,7 @@ class Rule(_Strict):
         if not v:
             raise ValueError("'events' is empty")
         for e in v:
-            if e != "*" and e not in EVENT_CODES:
+            if e != "*" and event_spec(e) is None:
                 raise ValueError(f"unknown event code {e!r}")
         return v
 

@@ -8,59 +8,38 @@ cannot revive the fact.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 
-from hub.core.messages import (
-    AppointmentFact,
-    ConcernFact,
-    ExaminationFact,
-    ImmunisationFact,
-    InjuryFact,
-    Message,
-    MobilityFact,
-    PlanFact,
-    RegistrationFact,
-    SeenFact,
-)
+from hub.core.events import event_spec, event_specs, spec_for_fact, spec_for_slot
+from hub.core.facts import RegistrationFact
+from hub.core.messages import Message
 
 from .calendars import iso, parse_iso
 
 STATE_FORMAT = 1
 
-# short kind tag -> fact class
-KINDS: dict[str, type] = {
-    "plan-start": PlanFact,
-    "plan-end": PlanFact,
-    "injury": InjuryFact,
-    "exam": ExaminationFact,
-    "imm": ImmunisationFact,
-    "appt": AppointmentFact,
-    "seen": SeenFact,
-    "concern": ConcernFact,
-    "mobility": MobilityFact,
-    "reg": RegistrationFact,
-}
-_KIND_OF = {
-    InjuryFact: "injury",
-    ExaminationFact: "exam",
-    ImmunisationFact: "imm",
-    AppointmentFact: "appt",
-    SeenFact: "seen",
-    ConcernFact: "concern",
-    MobilityFact: "mobility",
-    RegistrationFact: "reg",
-}
-_DT_FIELDS = {"start", "end", "effective", "occurrence"}
+# the slots child state gives special treatment (the registry names every slot)
+REGISTRATION = "reg"  # carries Patient data, kept as patient values rather than fact data
+PLAN_START, PLAN_END = "plan-start", "plan-end"  # one plan: a cancelled start withdraws its end; the view merges them
 
 
 def fact_kind(fact: Any, event: str) -> str:
-    if isinstance(fact, PlanFact):
-        if event in ("plan-started", "plan-ended"):
-            return "plan-end" if event == "plan-ended" else "plan-start"
-        return "plan-end" if fact.status == "finished" else "plan-start"
-    return _KIND_OF[type(fact)]
+    """The state slot of a fact: its event's, or (a fact sent under another event) its own fact's."""
+    spec = event_spec(event)
+    if spec is None or type(fact) is not spec.fact:
+        spec = spec_for_fact(fact)
+        if spec is None:
+            raise KeyError(type(fact))
+    return spec.state_slot
+
+
+@functools.lru_cache(maxsize=None)
+def _datetime_fields(cls: type) -> frozenset[str]:
+    """Pure cache: the fact fields stored as ISO strings (annotated datetime)."""
+    return frozenset(f.name for f in fields(cls) if "datetime" in str(f.type))
 
 
 def _fact_to_data(fact: Any) -> dict:
@@ -80,10 +59,11 @@ def _fact_to_data(fact: Any) -> dict:
 
 
 def _data_to_fact(kind: str, key: str, rid: str, data: dict) -> Any:
-    cls = KINDS[kind]
+    cls = spec_for_slot(kind).fact
+    when = _datetime_fields(cls)
     kw: dict = {"key": key, "resource_id": rid}
     for name, v in data.items():
-        if name in _DT_FIELDS and isinstance(v, str):
+        if name in when and isinstance(v, str):
             v = parse_iso(v)
         elif isinstance(v, list):
             v = tuple(v)
@@ -195,7 +175,7 @@ class ChildState:
             withdrawn = msg.event_type == "cancel" or getattr(fact, "status", None) == "entered-in-error"
             slot = f"{kind}|{fact.key}"
             rec = self.facts.get(slot)
-            data = {} if kind == "reg" else _fact_to_data(fact)
+            data = {} if kind == REGISTRATION else _fact_to_data(fact)
             if rec is None:
                 self.facts[slot] = FactRecord(kind, fact.key, fact.resource_id, ts, mid, withdrawn, data, [[ts, mid]])
                 continue
@@ -205,8 +185,8 @@ class ChildState:
                 if not withdrawn:
                     rec.data = data
             # a cancelled plan-start withdraws the whole plan
-            if kind == "plan-start" and withdrawn:
-                end = self.facts.get(f"plan-end|{fact.key}")
+            if kind == PLAN_START and withdrawn:
+                end = self.facts.get(f"{PLAN_END}|{fact.key}")
                 if end is not None and not end.withdrawn and _version_gt((ts, mid), (end.ts, end.mid)):
                     end.withdrawn, end.ts, end.mid = True, ts, mid
         self.version += 1
@@ -283,16 +263,17 @@ class ChildView:
 
     @classmethod
     def build(cls, s: ChildState) -> "ChildView":
-        by: dict[str, list[Item]] = {k: [] for k in KINDS}
+        specs = event_specs()
+        by: dict[str, list[Item]] = {spec.state_slot: [] for spec in specs}
         starts: dict[str, FactRecord] = {}
         ends: dict[str, FactRecord] = {}
         for slot in sorted(s.facts):
             r = s.facts[slot]
             if r.withdrawn:
                 continue
-            if r.kind == "plan-start":
+            if r.kind == PLAN_START:
                 starts[r.key] = r
-            elif r.kind == "plan-end":
+            elif r.kind == PLAN_END:
                 ends[r.key] = r
             else:
                 by[r.kind].append(Item(r.fact(), r.evidence_ids))
@@ -317,17 +298,9 @@ class ChildView:
         def srt(items: list[Item], attr: str) -> tuple[Item, ...]:
             return tuple(sorted(items, key=lambda i: (getattr(i.fact, attr), i.key)))
 
-        return cls(
-            nhs_number=s.nhs_number,
-            birth_date=s.birth_date,
-            household=s.household,
-            plans=tuple(plans),
-            plan_ends=tuple(plan_ends),
-            injuries=srt([i for i in by["injury"] if i.fact.effective], "effective"),
-            exams=srt([i for i in by["exam"] if i.fact.start], "start"),
-            immunisations=srt([i for i in by["imm"] if i.fact.occurrence], "occurrence"),
-            appointments=srt([i for i in by["appt"] if i.fact.start], "start"),
-            seen=srt([i for i in by["seen"] if i.fact.start], "start"),
-            concerns=srt([i for i in by["concern"] if i.fact.effective], "effective"),
-            mobility=srt([i for i in by["mobility"] if i.fact.effective], "effective"),
-        )
+        lists: dict[str, tuple[Item, ...]] = {"plans": tuple(plans), "plan_ends": tuple(plan_ends)}
+        for spec in specs:
+            if spec.view is not None and spec.view not in lists:
+                when = spec.clinical_time[0]  # facts without a clinical time are kept but not listed
+                lists[spec.view] = srt([i for i in by[spec.state_slot] if getattr(i.fact, when)], when)
+        return cls(nhs_number=s.nhs_number, birth_date=s.birth_date, household=s.household, **lists)
