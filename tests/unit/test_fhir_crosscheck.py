@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import valid_example_paths, wrap_ukcore, ukcore_paths
+from tests.support.messages import valid_example_paths
+from tests.support.ukcore import ukcore_paths, wrap_ukcore
 
 Bundle = pytest.importorskip("fhir.resources.R4B.bundle").Bundle  # test-only import
 

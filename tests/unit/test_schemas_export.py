@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT, valid_example_paths
+from tests.support.messages import REPO as ROOT, valid_example_paths
 
 from hub.core.messages import EVENT_CODES
 from hub.core.validation.schema_export import build_all, render

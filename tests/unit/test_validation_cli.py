@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import EVENTS, invalid_example_paths, valid_example_paths
+from tests.support.messages import EVENTS, invalid_example_paths, valid_example_paths
 from typer.testing import CliRunner
 
 import hub.cli.validate  # noqa: F401 - registers the command

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import EVENTS, invalid_example_paths, valid_example_paths
+from tests.support.messages import EVENTS, invalid_example_paths, valid_example_paths
 
 from hub.core.messages import AGENCY_KINDS, EVENT_CODES, Caller
 

@@ -10,7 +10,7 @@ import os
 import random
 
 import pytest
-from conftest import VALIDATION_NOW, load_valid, valid_example_paths
+from tests.support.messages import VALIDATION_NOW, load_valid, valid_example_paths
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

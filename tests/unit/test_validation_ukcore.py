@@ -5,7 +5,7 @@ import copy
 import json
 
 import pytest
-from conftest import UKCORE_EVENT, ukcore_paths, wrap_ukcore
+from tests.support.ukcore import UKCORE_EVENT, ukcore_paths, wrap_ukcore
 
 PATHS = ukcore_paths()
 
