@@ -182,8 +182,8 @@ def memory_idempotency_store():
 
 
 def fake_hub():
-    """A Hub for the real handlers with every AWS-backed port replaced by an in-memory fake."""
-    from hub.bootstrap import Hub
+    """Ports for the real handlers with every AWS-backed port replaced by an in-memory fake."""
+    from hub.bootstrap import build
     from hub.core.messages import AGENCY_KINDS
     from hub.settings import Settings
 
@@ -193,10 +193,8 @@ def fake_hub():
                         state_table="state", idempotency_table="idem", audit_table="audit", agencies_table="agencies",
                         la_front_door_ods="LAFD001", **_default_hv())
     key = b"k" * 32
-    hub = Hub(settings, hmac_key=key)
-    hub.__dict__.update(archive=FakeArchive(), queues=FakeQueues(), ledger=FakeLedger(), audit=FakeAudit(key),
-                        state=FakeStateRepository(), idempotency_store=memory_idempotency_store())
-    return hub
+    return build(settings, hmac_key=key, archive=FakeArchive(), queues=FakeQueues(), ledger=FakeLedger(),
+                 audit=FakeAudit(key), state=FakeStateRepository(), idempotency_store=memory_idempotency_store())
 
 
 def _default_hv() -> dict:
@@ -207,11 +205,9 @@ def _default_hv() -> dict:
 
 # ------------------------------------------------------------------------------------- run
 def _install(hub):
-    from hub.bootstrap import set_hub
-    import hub.handlers.ingest as ingest
+    from hub.handlers import composition
 
-    set_hub(hub)
-    ingest._service = None
+    composition.use(hub)
 
 
 def run_pipeline(bodies, kinds, *, batch=10):
@@ -264,17 +260,17 @@ def measure(messages: int = 1000, children: int = 200, rounds: int = 3) -> dict:
     import warnings
 
     from bench.common import synthetic_cohort
-    from hub.bootstrap import set_hub
+    from hub.handlers.composition import use
 
     warnings.simplefilter("ignore")
     real_stdout, sys.stdout = sys.stdout, _Null()
     try:
-        return _measure(messages, children, rounds, synthetic_cohort, set_hub)
+        return _measure(messages, children, rounds, synthetic_cohort, use)
     finally:
         sys.stdout = real_stdout
 
 
-def _measure(messages, children, rounds, synthetic_cohort, set_hub) -> dict:
+def _measure(messages, children, rounds, synthetic_cohort, use) -> dict:
 
     cohort = synthetic_cohort(messages, children, seed=5, mix="full")
     kinds = {a["ods"]: a["kind"] for a in cohort.agencies}
@@ -285,7 +281,7 @@ def _measure(messages, children, rounds, synthetic_cohort, set_hub) -> dict:
     for _ in range(rounds):
         cpu, counts = run_pipeline(cohort.bodies, kinds)
         per_round.append({k: v / messages * 1000 for k, v in cpu.items()})
-    set_hub(None)
+    use(None)
     med = {k: statistics.median(r[k] for r in per_round) for k in per_round[0]}
     med["total"] = sum(med.values())
     return {"messages": messages, "children": children, "rounds": rounds, "ms_per_message": med,

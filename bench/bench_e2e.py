@@ -61,7 +61,7 @@ def _start_separate_moto() -> tuple[subprocess.Popen, str]:
 def measure(messages: int = 10_000, children: int = 1_000, workers: int = 4, separate: bool = False,
             drain_timeout: float = 3600) -> dict:
     from bench.common import Quiet, provision_keys, send_all, synthetic_cohort
-    from hub.bootstrap import Hub, set_hub
+    from hub.handlers import composition
     from hub.local.stack import local_stack
 
     cohort = synthetic_cohort(messages, children, seed=42, mix="full")
@@ -71,11 +71,7 @@ def measure(messages: int = 10_000, children: int = 1_000, workers: int = 4, sep
         proc, os.environ["AWS_ENDPOINT_URL"] = _start_separate_moto()
     try:
         with Quiet(), contextlib.redirect_stdout(_Null()), local_stack(api_port=0, save_to=False, failed_visibility_timeout=1, stack_name="bench-e2e") as st:
-            set_hub(None)
-            import hub.handlers.ingest as ingest
-
-            ingest._service = None
-            hub = Hub()
+            hub = composition.current()
             tokens = provision_keys(cohort.agencies, hub)
             cpu0, t0 = time.process_time(), time.perf_counter()
             results = send_all(st.api_url, cohort.bodies, tokens, workers=workers)
@@ -88,7 +84,7 @@ def measure(messages: int = 10_000, children: int = 1_000, workers: int = 4, sep
                 statuses[str(r.status)] = statuses.get(str(r.status), 0) + 1
             alerts = hub.queues.depth(hub.settings.alerts_queue_url)
             outbox = sum(hub.queues.depth(u)["visible"] for u in hub.settings.outbox_queue_urls.values())
-            set_hub(None)
+            composition.use(None)
     finally:
         if proc is not None:
             proc.terminate()

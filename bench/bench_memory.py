@@ -157,7 +157,7 @@ def populate_states(hub, children: int, due: int = 100) -> float:
 
 def measure(sweep_children: int = 100_000) -> dict:
     from bench.common import provision_keys, synthetic_cohort
-    from hub.bootstrap import Hub
+    from hub.bootstrap import build
     from hub.local.deploy import deploy
     from hub.local.runtime import LocalRuntime
     from hub.local.server import start_moto, stop_moto
@@ -171,7 +171,7 @@ def measure(sweep_children: int = 100_000) -> dict:
     res: dict = {"functions": {}}
     try:
         info = deploy(stack_name="bench-mem", save_to=False)
-        hub = Hub(__import__("hub.settings", fromlist=["Settings"]).Settings.from_env(info.env))
+        hub = build(__import__("hub.settings", fromlist=["Settings"]).Settings.from_env(info.env))
         cohort = synthetic_cohort(10, 3, seed=9, mix="full")
         tokens = provision_keys(cohort.agencies + [{"ods": "COM01", "kind": "commissioner"}], hub)
         kinds = {a["ods"]: a["kind"] for a in cohort.agencies}

@@ -127,7 +127,7 @@ def synthetic_cohort(messages: int, children: int = 1000, *, seed: int = 0, mix:
 
 
 def sender_ods(body: bytes) -> str | None:
-    from hub.cli.stack import _sender_ods
+    from hub.cli.send import sender_ods as _sender_ods
 
     try:
         return _sender_ods(json.loads(body))
@@ -137,10 +137,10 @@ def sender_ods(body: bytes) -> str | None:
 
 def provision_keys(agencies: list[dict], hub=None) -> dict[str, str]:
     """Issue one API key per agency on the running stack; returns {ods: bearer token}."""
-    from hub.bootstrap import Hub
+    from hub.handlers import composition
     from hub.service.agencies import issue_key
 
-    hub = hub or Hub()
+    hub = hub or composition.current()
     now = datetime.now(timezone.utc)
     return {a["ods"]: issue_key(hub.agencies, a["ods"], a["kind"], now=now)[1] for a in agencies}
 

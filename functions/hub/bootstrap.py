@@ -1,32 +1,50 @@
-"""Composition root: the one place that reads the environment and builds adapters.
+"""Composition root: the one place that turns `Settings` and boto3 clients into the hub's ports.
 
-Handlers call `get_hub()`; tests build a `Hub` with their own settings/clients and
-install it with `set_hub()`. Everything is lazy so a handler pays at cold start only
-for the clients it uses.
+`build(settings, clients)` returns a frozen `HubPorts`. Nothing here reads the environment:
+`Settings.from_env()` does, and only `hub.handlers.composition` (each Lambda container's composition)
+and the CLI's stack lookup call it. Adapters are built on first access, so a handler pays at cold start
+only for the clients and adapters it uses; once built, an adapter is kept for the bundle's lifetime.
 """
 from __future__ import annotations
 
 import threading
+from dataclasses import FrozenInstanceError
 from datetime import datetime, timezone
-from functools import cached_property
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar, overload
 
 from hub.settings import Settings
 
-_lock = threading.Lock()
-_hub: "Hub | None" = None
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+
+    from hub.core.routing import RoutingConfig, RoutingPolicy
+    from hub.core.rules import RulesConfig
+    from hub.ports import AgencyRegistry, Archive, AuditDigests, AuditLog, ChildStateStore, Clock, DeliveryLedger, Queues
+
+T = TypeVar("T")
+
+# boto3 service names where the attribute name differs
+_SERVICE_NAMES = {"secrets": "secretsmanager"}
 
 
 class Clients:
-    """boto3 clients, created on first use; AWS_ENDPOINT_URL (if set) points them at an emulator."""
+    """boto3 clients, created on first use and shared by every adapter of one composition.
 
-    def __init__(self, session=None, overrides: dict[str, Any] | None = None):
+    `endpoint_url` and `region` are explicit so a caller (the local stack, tests) points the hub at an
+    emulator without touching `os.environ`; left None, boto3 does its own lookup (which includes
+    AWS_ENDPOINT_URL and AWS_REGION). `overrides` maps an attribute name (`s3`, `sqs`, ...) to a ready client.
+    """
+
+    def __init__(self, endpoint_url: str | None = None, region: str | None = None, session: Any = None,
+                 overrides: dict[str, Any] | None = None) -> None:
+        self.endpoint_url = endpoint_url
+        self.region = region
         self._session = session
         self._overrides = dict(overrides or {})
         self._made: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
         with self._lock:
@@ -39,104 +57,186 @@ class Clients:
                 cfg = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=20,
                              max_pool_connections=32)
                 session = self._session or boto3.session.Session()
-                service = {"secrets": "secretsmanager"}.get(name, name)
-                self._made[name] = session.client(service, config=cfg)
+                self._made[name] = session.client(_SERVICE_NAMES.get(name, name), config=cfg,
+                                                  endpoint_url=self.endpoint_url, region_name=self.region)
             return self._made[name]
 
 
-class Hub:
-    def __init__(self, settings: Settings | None = None, *, clients: Clients | None = None,
-                 clock: Callable[[], datetime] | None = None, hmac_key: bytes | None = None):
-        self.settings = settings or Settings.from_env()
-        self.clients = clients or Clients()
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self._hmac_key = hmac_key
+class _Lazy(Generic[T]):
+    """A port of `HubPorts`, built by `factory` on first access, then fixed (assignment raises)."""
 
-    @property
-    def archive_bucket(self) -> str:
-        return self.settings.archive_bucket
+    def __init__(self, factory: Callable[["HubPorts"], T]) -> None:
+        self._factory = factory
+        self.name = ""
 
-    @cached_property
-    def hmac_key(self) -> bytes:
-        if self._hmac_key is not None:
-            return self._hmac_key
-        from hub.adapters.secrets import get_secret_bytes
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
 
-        return get_secret_bytes(self.settings.audit_hmac_secret_arn, client=self.clients.secretsmanager)
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> "_Lazy[T]": ...
 
-    @cached_property
-    def archive(self):
-        from hub.adapters.s3_archive import S3Archive
+    @overload
+    def __get__(self, obj: "HubPorts", owner: type | None = None) -> T: ...
 
-        return S3Archive(self.settings.archive_bucket, client=self.clients.s3)
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        made = obj._made
+        if self.name not in made:
+            with obj._lock:
+                if self.name not in made:
+                    made[self.name] = self._factory(obj)
+        return made[self.name]
 
-    @cached_property
-    def queues(self):
-        from hub.adapters.sqs_queue import SqsQueues
-
-        return SqsQueues(client=self.clients.sqs)
-
-    @cached_property
-    def agencies(self):
-        from hub.adapters.dynamodb_agencies import DynamoDBAgencyRegistry
-
-        return DynamoDBAgencyRegistry(self.settings.agencies_table, client=self.clients.dynamodb)
-
-    @cached_property
-    def idempotency_store(self):
-        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
-        return DynamoDBPersistenceLayer(table_name=self.settings.idempotency_table, boto3_client=self.clients.dynamodb)
-
-    @cached_property
-    def ledger(self):
-        from hub.adapters.dynamodb_ledger import DynamoDBLedger
-
-        return DynamoDBLedger(self.settings.idempotency_table, client=self.clients.dynamodb)
-
-    @cached_property
-    def audit(self):
-        from hub.adapters.dynamodb_audit import DynamoDBAuditLog
-
-        return DynamoDBAuditLog(self.settings.audit_table, client=self.clients.dynamodb, hmac_key=self.hmac_key,
-                                shards=self.settings.audit_shards, atomic_head=self.settings.audit_atomic_head)
-
-    @cached_property
-    def state(self):
-        from hub.adapters.dynamodb_state import DynamoDBStateRepository
-
-        return DynamoDBStateRepository(self.settings.state_table, client=self.clients.dynamodb)
-
-    @cached_property
-    def routing_policy(self):
-        from hub.core.routing import default_policy
-
-        return default_policy()
-
-    @cached_property
-    def routing_config(self):
-        from hub.core.routing import RoutingConfig
-
-        return RoutingConfig(la_front_door_ods=self.settings.la_front_door_ods,
-                             default_hv_ods=self.settings.default_hv_ods)
-
-    @cached_property
-    def rules_config(self):
-        from hub.core.rules import RulesConfig
-
-        return RulesConfig(la_front_door_ods=self.settings.la_front_door_ods)
+    def __set__(self, obj: "HubPorts", value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {self.name!r}")
 
 
-def get_hub() -> Hub:
-    global _hub
-    if _hub is None:
-        with _lock:
-            if _hub is None:
-                _hub = Hub()
-    return _hub
+def _hmac_key(p: "HubPorts") -> bytes:
+    from hub.adapters.secrets import get_secret_bytes
+
+    return get_secret_bytes(p.settings.audit_hmac_secret_arn, client=p.clients.secretsmanager)
 
 
-def set_hub(hub: Hub | None) -> None:
-    """Install a hub (tests, local runtime); None resets to build from the environment on next use."""
-    global _hub
-    _hub = hub
+def _archive(p: "HubPorts") -> "Archive":
+    from hub.adapters.s3_archive import S3Archive
+
+    return S3Archive(p.settings.archive_bucket, client=p.clients.s3)
+
+
+def _queues(p: "HubPorts") -> "Queues":
+    from hub.adapters.sqs_queue import SqsQueues
+
+    return SqsQueues(client=p.clients.sqs)
+
+
+def _audit(p: "HubPorts") -> "AuditLog":
+    from hub.adapters.dynamodb_audit import DynamoDBAuditLog
+
+    return DynamoDBAuditLog(p.settings.audit_table, client=p.clients.dynamodb, hmac_key=p.hmac_key,
+                            shards=p.settings.audit_shards, atomic_head=p.settings.audit_atomic_head)
+
+
+def _ledger(p: "HubPorts") -> "DeliveryLedger":
+    from hub.adapters.dynamodb_ledger import DynamoDBLedger
+
+    return DynamoDBLedger(p.settings.idempotency_table, client=p.clients.dynamodb)
+
+
+def _agencies(p: "HubPorts") -> "AgencyRegistry":
+    from hub.adapters.dynamodb_agencies import DynamoDBAgencyRegistry
+
+    return DynamoDBAgencyRegistry(p.settings.agencies_table, client=p.clients.dynamodb)
+
+
+def _state(p: "HubPorts") -> "ChildStateStore":
+    from hub.adapters.dynamodb_state import DynamoDBStateRepository
+
+    return DynamoDBStateRepository(p.settings.state_table, client=p.clients.dynamodb)
+
+
+def _digests(p: "HubPorts") -> "AuditDigests":
+    from hub.adapters.s3_digest import S3AuditDigests
+
+    return S3AuditDigests(p.settings.archive_bucket, s3=p.clients.s3, kms=p.clients.kms,
+                          key_id=p.settings.audit_digest_key_id)
+
+
+def _idempotency_store(p: "HubPorts") -> "BasePersistenceLayer":
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(table_name=p.settings.idempotency_table, boto3_client=p.clients.dynamodb)
+
+
+def _routing_policy(p: "HubPorts") -> "RoutingPolicy":
+    from hub.core.routing import default_policy
+
+    return default_policy()
+
+
+def _routing_config(p: "HubPorts") -> "RoutingConfig":
+    from hub.core.routing import RoutingConfig
+
+    return RoutingConfig(la_front_door_ods=p.settings.la_front_door_ods, default_hv_ods=p.settings.default_hv_ods)
+
+
+def _rules_config(p: "HubPorts") -> "RulesConfig":
+    from hub.core.rules import RulesConfig
+
+    return RulesConfig(la_front_door_ods=p.settings.la_front_door_ods)
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class HubPorts:
+    """The hub's ports for one composition: frozen, each adapter built on first access.
+
+    `clients` is the boto3 clients the adapters share; operator tooling and tests reach them (e.g. to
+    inject faults), services never do.
+    """
+
+    __slots__ = ("settings", "clients", "clock", "_made", "_lock")
+
+    hmac_key = _Lazy(_hmac_key)
+    archive = _Lazy(_archive)
+    queues = _Lazy(_queues)
+    audit = _Lazy(_audit)
+    ledger = _Lazy(_ledger)
+    agencies = _Lazy(_agencies)
+    state = _Lazy(_state)
+    digests = _Lazy(_digests)
+    idempotency_store = _Lazy(_idempotency_store)
+    routing_policy = _Lazy(_routing_policy)
+    routing_config = _Lazy(_routing_config)
+    rules_config = _Lazy(_rules_config)
+
+    settings: Settings
+    clients: Clients
+    clock: "Clock"
+
+    def __init__(self, settings: Settings, clients: Clients, clock: "Clock", given: dict[str, Any]) -> None:
+        unknown = sorted(n for n in given if not isinstance(getattr(type(self), n, None), _Lazy))
+        if unknown:
+            raise TypeError(f"not a port of HubPorts: {', '.join(unknown)}")
+        object.__setattr__(self, "settings", settings)
+        object.__setattr__(self, "clients", clients)
+        object.__setattr__(self, "clock", clock)
+        object.__setattr__(self, "_made", dict(given))
+        object.__setattr__(self, "_lock", threading.RLock())  # re-entrant: audit's factory reads hmac_key
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __repr__(self) -> str:
+        return f"HubPorts(built={sorted(self._made)})"
+
+
+def build(settings: Settings, clients: Clients | None = None, *, clock: "Clock | None" = None,
+          hmac_key: bytes | None = None, **ports: Any) -> HubPorts:
+    """The hub's ports for `settings`, on `clients` (default: boto3's own endpoint and region lookup).
+
+    `clock` defaults to the UTC wall clock; `hmac_key` to the secret named by the settings, read on first
+    use. Keyword `ports` hand in ready adapters by name (e.g. in-memory fakes: `archive=FakeArchive()`).
+    """
+    given = dict(ports)
+    if hmac_key is not None:
+        given["hmac_key"] = hmac_key
+    return HubPorts(settings, clients if clients is not None else Clients(), clock or _wall_clock, given)
+
+
+# Transitional, until every caller uses `hub.handlers.composition`: removed in this same piece of work.
+def get_hub() -> HubPorts:
+    from hub.handlers import composition
+
+    return composition.current()
+
+
+def set_hub(ports: HubPorts | None) -> None:
+    from hub.handlers import composition
+
+    composition.use(ports)

@@ -91,9 +91,9 @@ def record_key(chain: str, seq: int) -> dict:
 
 
 def make_hub(aws: AwsFixture, *, shards: int = 1, now: datetime = T0):
-    from hub.bootstrap import Clients, Hub
+    from hub.bootstrap import Clients, build
     from hub.settings import Settings
 
     settings = Settings(audit_table=TABLE, archive_bucket=BUCKET, audit_digest_key_id=aws.key_id, audit_shards=shards)
     clients = Clients(overrides={"dynamodb": aws.ddb, "s3": aws.s3, "kms": aws.kms})
-    return Hub(settings, clients=clients, clock=lambda: now, hmac_key=HMAC_KEY)
+    return build(settings, clients, clock=lambda: now, hmac_key=HMAC_KEY)

@@ -17,11 +17,12 @@ def aws_env(monkeypatch):
 
 
 @pytest.fixture
-def hub(aws_env, monkeypatch):
-    """A Hub wired to template.yaml's resources created inside mock_aws."""
+def deployed(aws_env, monkeypatch):
+    """(ports, stack info): template.yaml's resources created inside mock_aws, the handlers' composition."""
     from moto import mock_aws
 
-    from hub.bootstrap import Hub, set_hub
+    from hub.bootstrap import build
+    from hub.handlers import composition
     from hub.local.deploy import deploy
     from hub.settings import Settings
 
@@ -29,19 +30,21 @@ def hub(aws_env, monkeypatch):
         info = deploy(save_to=False)
         for k, v in info.env.items():
             monkeypatch.setenv(k, v)
-        h = Hub(Settings.from_env(info.env))
-        h.stack_info = info
-        set_hub(h)
-        _reset_handler_caches()
-        yield h
-        set_hub(None)
-        _reset_handler_caches()
+        ports = build(Settings.from_env(info.env))
+        composition.use(ports)
+        yield ports, info
+        composition.use(None)
 
 
-def _reset_handler_caches():
-    import hub.handlers.ingest as ingest
+@pytest.fixture
+def hub(deployed):
+    """The hub's ports on template.yaml's resources inside mock_aws, installed as the handlers' composition."""
+    return deployed[0]
 
-    ingest._service = None
+
+@pytest.fixture
+def stack_info(deployed):
+    return deployed[1]
 
 
 @pytest.fixture(scope="module")

@@ -95,12 +95,12 @@ def test_audit_api_bad_filters_are_400(log):
         assert handle_query(log, params, None, COMMISSIONER, T0).status_code == 400
 
 
-def test_audit_api_lambda_handler_reads_authorizer_context(aws, log, monkeypatch):
-    import hub.bootstrap as bootstrap
-    from hub.handlers import audit_api
+def test_audit_api_lambda_handler_reads_authorizer_context(aws, log, monkeypatch, request):
+    from hub.handlers import audit_api, composition
 
     hub = make_hub(aws, shards=2)
-    monkeypatch.setattr(bootstrap, "_hub", hub)
+    composition.use(hub)
+    request.addfinalizer(lambda: composition.use(None))
 
     def event(kind: str, query: dict, accept: str = "application/json") -> dict:
         return {"resource": "/audit", "path": "/audit", "httpMethod": "GET", "headers": {"Accept": accept},

@@ -22,11 +22,12 @@ def aws():
 
 @pytest.fixture
 def cli(aws, monkeypatch):
-    import hub.bootstrap as bootstrap
+    from hub.handlers import composition
     from hub.cli.audit import audit
 
-    monkeypatch.setattr(bootstrap, "_hub", make_hub(aws, shards=2))
-    return lambda *args: runner.invoke(audit, list(args))
+    composition.use(make_hub(aws, shards=2))
+    yield lambda *args: runner.invoke(audit, list(args))
+    composition.use(None)
 
 
 @pytest.fixture

@@ -24,11 +24,14 @@ class Ctx:
 
 
 def run_digest(aws, monkeypatch, shards=2):
-    import hub.bootstrap as bootstrap
+    from hub.handlers import composition
     from hub.handlers import audit_digest
 
-    monkeypatch.setattr(bootstrap, "_hub", make_hub(aws, shards=shards))
-    return audit_digest.lambda_handler({}, Ctx())
+    composition.use(make_hub(aws, shards=shards))
+    try:
+        return audit_digest.lambda_handler({}, Ctx())
+    finally:
+        composition.use(None)
 
 
 def test_audit_digest_handler_writes_kms_signed_heads(aws, monkeypatch):

@@ -12,14 +12,13 @@ runner = CliRunner()
 
 @pytest.fixture
 def cli(hub, tmp_path, monkeypatch):
-    import hub.cli.stack as stack_cli
-    from hub.cli import _load_commands, app
+    from hub.cli import _load_commands, app, stack_state
 
     _load_commands()
     # never the developer's own .local/ files
-    monkeypatch.setattr(stack_cli, "STACK_FILE", tmp_path / "stack.json")
-    monkeypatch.setattr(stack_cli, "API_FILE", tmp_path / "api.json")
-    monkeypatch.setattr(stack_cli, "LOCAL_DIR", tmp_path)
+    monkeypatch.setattr(stack_state, "STACK_FILE", tmp_path / "stack.json")
+    monkeypatch.setattr(stack_state, "API_FILE", tmp_path / "api.json")
+    monkeypatch.setattr(stack_state, "LOCAL_DIR", tmp_path)
     return lambda *args: runner.invoke(app, list(args))
 
 
@@ -94,11 +93,11 @@ def test_cli_agency_rotation_add_second_key_then_revoke_first(cli):
 
 
 def test_cli_agency_revoke_drops_the_key_from_the_local_api_file(cli, hub, tmp_path, monkeypatch):
-    import hub.cli.stack as stack_cli
+    from hub.cli import stack_state
 
     key = _add(cli, "P42", "police")
     other = _add(cli, "A81001", "gp")
-    stack_cli._write_api_file({"api_url": "http://127.0.0.1:1", "keys": {
+    stack_state.write_api_file({"api_url": "http://127.0.0.1:1", "keys": {
         "P42": {"kind": "police", "key": key["api_key"]}, "A81001": {"kind": "gp", "key": other["api_key"]}}})
     assert cli("agency", "revoke", key["key_id"]).exit_code == 0
     assert set(json.loads((tmp_path / "api.json").read_text())["keys"]) == {"A81001"}
@@ -114,10 +113,11 @@ def test_cli_agency_bad_input_and_unknown_keys_have_their_exit_codes(cli):
 
 
 def test_cli_agency_without_a_stack_exits_3(cli, monkeypatch):
-    from hub.bootstrap import Hub, set_hub
+    from hub.bootstrap import build
+    from hub.handlers import composition
     from hub.settings import Settings
 
-    set_hub(Hub(Settings.from_env({})))  # no AGENCIES_TABLE: nothing names a stack
+    composition.use(build(Settings.from_env({})))  # no AGENCIES_TABLE: nothing names a stack
     for args in (("agency", "list"), ("agency", "add", "--ods", "A81001", "--kind", "gp"),
                  ("agency", "revoke", "abc")):
         assert cli(*args).exit_code == 3, args

@@ -37,7 +37,7 @@ def _poison_rules(monkeypatch) -> dict:
     return fault
 
 
-def _dead_letter_an_injury(hub, lambda_context, monkeypatch) -> tuple[dict, int, dict]:
+def _dead_letter_an_injury(hub, stack_info, lambda_context, monkeypatch) -> tuple[dict, int, dict]:
     """A bruise on a 4-month-old whose rules message fails until it dead-letters.
     Returns that message as first queued, how many receives failed, and the fault switch."""
     from hub.handlers import router, rules
@@ -53,7 +53,7 @@ def _dead_letter_an_injury(hub, lambda_context, monkeypatch) -> tuple[dict, int,
                                              AttributeNames=["All"], VisibilityTimeout=0)["Messages"]
     assert len(queued) == 1
     fault = _poison_rules(monkeypatch)
-    dlq, failed = hub.stack_info.resources["RulesDLQ"], 0
+    dlq, failed = stack_info.resources["RulesDLQ"], 0
     while _depth(hub, dlq) == 0:
         got = pump(hub, hub.settings.rules_queue_url, rules.lambda_handler, lambda_context)
         assert got["failures"] or _depth(hub, dlq) == 1, "the poison message was processed"
@@ -66,12 +66,12 @@ def _alerts(hub) -> list[dict]:
     return bodies(receive_all(hub, hub.settings.alerts_queue_url))
 
 
-def test_redrive_poison_message_dead_letters_then_is_processed_once(hub, lambda_context, monkeypatch):
+def test_redrive_poison_message_dead_letters_then_is_processed_once(hub, stack_info, lambda_context, monkeypatch):
     from hub.handlers import rules
 
     # GIVEN a rules message that failed every time it was received
-    injury, attempts, fault = _dead_letter_an_injury(hub, lambda_context, monkeypatch)
-    rules_url, dlq = hub.settings.rules_queue_url, hub.stack_info.resources["RulesDLQ"]
+    injury, attempts, fault = _dead_letter_an_injury(hub, stack_info, lambda_context, monkeypatch)
+    rules_url, dlq = hub.settings.rules_queue_url, stack_info.resources["RulesDLQ"]
     # THEN it sits in the DLQ after exactly maxReceiveCount receives (the test's peek + the failed ones), nowhere else
     assert attempts + 1 == _max_receive_count("RulesQueue")
     assert _depth(hub, rules_url) == 0 and _depth(hub, dlq) == 1
@@ -95,12 +95,12 @@ def test_redrive_poison_message_dead_letters_then_is_processed_once(hub, lambda_
     assert hub.queues.redrive(dlq, rules_url) == 0
 
 
-def test_redrive_crash_between_send_and_delete_does_not_duplicate(hub, lambda_context, monkeypatch):
+def test_redrive_crash_between_send_and_delete_does_not_duplicate(hub, stack_info, lambda_context, monkeypatch):
     from hub.adapters.errors import QueueError
 
-    _, _, fault = _dead_letter_an_injury(hub, lambda_context, monkeypatch)
+    _, _, fault = _dead_letter_an_injury(hub, stack_info, lambda_context, monkeypatch)
     fault["on"] = False
-    rules_url, dlq = hub.settings.rules_queue_url, hub.stack_info.resources["RulesDLQ"]
+    rules_url, dlq = hub.settings.rules_queue_url, stack_info.resources["RulesDLQ"]
     # GIVEN a redrive that sent the message but crashed before deleting it from the DLQ
     real_receive, real_delete = hub.queues.receive, hub.queues.delete
     monkeypatch.setattr(hub.queues, "receive", lambda url, **kw: real_receive(url, **{**kw, "visibility_timeout": 0}))
@@ -119,10 +119,10 @@ def test_redrive_crash_between_send_and_delete_does_not_duplicate(hub, lambda_co
     assert _depth(hub, rules_url) == 1 and _depth(hub, dlq) == 0
 
 
-def test_redrive_max_moves_only_that_many(hub):
+def test_redrive_max_moves_only_that_many(hub, stack_info):
     from hub.adapters.sqs_queue import OutgoingMessage
 
-    dlq, target = hub.stack_info.resources["AlertsDLQ"], hub.settings.alerts_queue_url
+    dlq, target = stack_info.resources["AlertsDLQ"], hub.settings.alerts_queue_url
     for i in range(3):
         hub.queues.send(dlq, OutgoingMessage(json.dumps({"n": i}), "g", f"d{i}", {"kind": "test"}))
     assert hub.queues.redrive(dlq, target, max_messages=2) == 2
@@ -133,7 +133,7 @@ def test_redrive_max_moves_only_that_many(hub):
     assert all(m["MessageAttributes"]["kind"]["StringValue"] == "test" for m in moved)
 
 
-def test_redrive_move_task_is_not_used_on_fifo_and_falls_back_when_missing(hub, monkeypatch):
+def test_redrive_move_task_is_not_used_on_fifo_and_falls_back_when_missing(hub, stack_info, monkeypatch):
     from hub.adapters.errors import QueueError
     from hub.adapters.sqs_queue import OutgoingMessage
 
@@ -149,28 +149,27 @@ def test_redrive_move_task_is_not_used_on_fifo_and_falls_back_when_missing(hub, 
     # a FIFO DLQ never starts a move task (LocalStack would drop messages still in the dedup window)
     called = []
     monkeypatch.setattr(hub.queues, "_move_task", lambda *a, **k: called.append(a))
-    hub.queues.redrive(hub.stack_info.resources["RulesDLQ"], hub.settings.rules_queue_url)
+    hub.queues.redrive(stack_info.resources["RulesDLQ"], hub.settings.rules_queue_url)
     assert called == []
 
 
 @pytest.fixture
-def cli(hub, tmp_path, monkeypatch):
-    import hub.cli.stack as stack_cli
-    from hub.cli import _load_commands, app
+def cli(hub, stack_info, tmp_path, monkeypatch):
+    from hub.cli import _load_commands, app, stack_state
 
     _load_commands()
     stack_file = tmp_path / "stack.json"
-    hub.stack_info.save(stack_file)
-    monkeypatch.setattr(stack_cli, "STACK_FILE", stack_file)
+    stack_info.save(stack_file)
+    monkeypatch.setattr(stack_state, "STACK_FILE", stack_file)
     return lambda *args: runner.invoke(app, list(args))
 
 
-def test_redrive_cli_moves_a_dlq_back_by_logical_id_or_url(hub, cli, lambda_context, monkeypatch):
+def test_redrive_cli_moves_a_dlq_back_by_logical_id_or_url(hub, stack_info, cli, lambda_context, monkeypatch):
     from hub.handlers import rules
 
-    _, _, fault = _dead_letter_an_injury(hub, lambda_context, monkeypatch)
+    _, _, fault = _dead_letter_an_injury(hub, stack_info, lambda_context, monkeypatch)
     fault["on"] = False
-    dlq = hub.stack_info.resources["RulesDLQ"]
+    dlq = stack_info.resources["RulesDLQ"]
     # WHEN the operator redrives by logical id
     res = cli("redrive", "RulesDLQ", "--json")
     # THEN one message moved to the RulesQueue and it is processed
@@ -190,12 +189,12 @@ def test_redrive_cli_refuses_a_queue_that_is_not_a_dlq(cli):
     assert "not a DLQ" in res.output
 
 
-def test_redrive_cli_finds_the_source_of_an_unknown_dlq_url_through_sqs(hub, cli, monkeypatch):
-    import hub.cli.stack as stack_cli
+def test_redrive_cli_finds_the_source_of_an_unknown_dlq_url_through_sqs(hub, stack_info, cli, monkeypatch):
     from hub.adapters.sqs_queue import OutgoingMessage
+    from hub.cli import stack_state
 
-    monkeypatch.setattr(stack_cli, "_stack_resources", lambda: {})  # no stack file: ask SQS
-    dlq, target = hub.stack_info.resources["AlertsDLQ"], hub.settings.alerts_queue_url
+    monkeypatch.setattr(stack_state, "stack_resources", lambda: {})  # no stack file: ask SQS
+    dlq, target = stack_info.resources["AlertsDLQ"], hub.settings.alerts_queue_url
     hub.queues.send(dlq, OutgoingMessage('{"type": "alert"}', "g", "d1"))
     res = cli("redrive", dlq, "--json")
     assert res.exit_code == 0, res.output

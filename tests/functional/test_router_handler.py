@@ -46,7 +46,7 @@ def test_router_delivers_once_per_recipient_after_a_failed_send(hub, lambda_cont
     delivered = _outboxes(hub)
     from hub.service.queued import load_message
 
-    msg, _ = load_message(hub, json.loads(receive_all(hub, hub.settings.rules_queue_url)[0]["Body"]))
+    msg, _ = load_message(hub.archive, json.loads(receive_all(hub, hub.settings.rules_queue_url)[0]["Body"]))
     expected = decide(msg, routing_context(hub.state, msg), hub.routing_policy, hub.routing_config)
     assert len(expected) >= 3  # LA, GP and health visiting for a child on a CP plan
     got = sorted((k, m["MessageAttributes"]["ods"]["StringValue"]) for k, ms in delivered.items() for m in ms)

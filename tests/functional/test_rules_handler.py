@@ -49,17 +49,20 @@ def test_rules_redelivered_message_does_not_alert_twice(hub, lambda_context):
 def test_sweep_fires_a_deadline_without_a_new_message(hub, lambda_context):
     from datetime import datetime, timezone
 
-    from hub.handlers import sweep
+    from hub.bootstrap import build
+    from hub.handlers import composition, sweep
 
+    now = [datetime(2026, 6, 1, 15, 0, tzinfo=timezone.utc)]
+    hub = build(hub.settings, hub.clients, clock=lambda: now[0])
+    composition.use(hub)
     # GIVEN a baby on a CP plan since 2026-06-01 with no child-seen visit recorded, processed on that day
-    hub.clock = lambda: datetime(2026, 6, 1, 15, 0, tzinfo=timezone.utc)
     run_pipeline(hub, [load_event("valid/child-registered.json"), load_event("valid/plan-started.json")],
                  lambda_context)
     assert not any(r["rule"] == "child-not-seen" for r in bodies(receive_all(hub, hub.settings.alerts_queue_url)))
     state = hub.state.get("9990012008")
     assert state.next_due is not None
     # WHEN the schedule fires after the deadline
-    hub.clock = lambda: datetime(2026, 11, 20, tzinfo=timezone.utc)
+    now[0] = datetime(2026, 11, 20, tzinfo=timezone.utc)
     result = sweep.lambda_handler({"source": "aws.events"}, lambda_context)
     # THEN the time-based alerts are published and the deadline index moves on
     records = bodies(receive_all(hub, hub.settings.alerts_queue_url))

@@ -11,21 +11,20 @@ from tests.helpers import AGENCY_KINDS
 
 @pytest.fixture(scope="module")
 def stack():
-    from hub.bootstrap import set_hub
+    from hub.handlers import composition
     from hub.local.stack import local_stack
 
     with local_stack(api_port=0, save_to=False, failed_visibility_timeout=1) as s:
-        set_hub(None)
         yield s
-        set_hub(None)
+        composition.use(None)
 
 
 @pytest.fixture(scope="module")
 def api_keys(stack):
-    from hub.bootstrap import get_hub
+    from hub.handlers import composition
     from hub.service.agencies import issue_key
 
-    now = datetime.now(timezone.utc)
-    keys = {ods: issue_key(get_hub().agencies, ods, kind, now=now)[1] for ods, kind in AGENCY_KINDS.items()}
-    keys["COMM01"] = issue_key(get_hub().agencies, "COMM01", "commissioner", now=now)[1]
+    now, agencies = datetime.now(timezone.utc), composition.current().agencies
+    keys = {ods: issue_key(agencies, ods, kind, now=now)[1] for ods, kind in AGENCY_KINDS.items()}
+    keys["COMM01"] = issue_key(agencies, "COMM01", "commissioner", now=now)[1]
     return keys

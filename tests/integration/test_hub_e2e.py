@@ -6,16 +6,16 @@ import urllib.request
 
 import pytest
 
-from hub.cli.stack import post_message
+from hub.cli.send import post_message
 from tests.helpers import load_event
 
 pytestmark = pytest.mark.xdist_group("integration-stack")
 
 
 def _hub():
-    from hub.bootstrap import get_hub
+    from hub.handlers import composition
 
-    return get_hub()
+    return composition.current()
 
 
 def _drain_alerts() -> list[dict]:

@@ -67,23 +67,19 @@ schema = schemathesis.openapi.from_dict(_document())
 @pytest.fixture(scope="module")
 def api():
     from bench.common import provision_keys
-    from hub.bootstrap import Hub, set_hub
+    from hub.handlers import composition
     from hub.local.stack import local_stack
 
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     with local_stack(api_port=0, save_to=False, pollers=False, stack_name="openapi-fuzz") as st:
-        set_hub(None)
-        import hub.handlers.ingest as ingest
-
-        ingest._service = None
         for fn in st.runtime.info.functions:
             st.runtime.handler(fn)
         ensure_metrics_namespace()
-        tokens = provision_keys([{"ods": "A81001", "kind": "gp"}, {"ods": "COM01", "kind": "commissioner"}], Hub())
+        tokens = provision_keys([{"ods": "A81001", "kind": "gp"}, {"ods": "COM01", "kind": "commissioner"}],
+                                composition.current())
         yield {"url": st.api_url, "callers": {"agency": tokens["A81001"], "commissioner": tokens["COM01"],
                                              "nobody": None}}
-        set_hub(None)
-        ingest._service = None
+        composition.use(None)
 
 
 @pytest.mark.parametrize("caller", ["agency", "commissioner", "nobody"])

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from hub.cli.stack import post_message
+from hub.cli.send import post_message
 from hub.core.messages import EVENT_CODES, Caller
 from hub.core.routing import ChildContext, decide, default_policy, minimise
 from hub.core.validation import validate_message
@@ -37,20 +37,9 @@ _RUN = uuid.uuid4()  # new ids on every run, so a shared LocalStack stack never 
 
 
 def _hub():
-    from hub.bootstrap import get_hub
+    from hub.handlers import composition
 
-    return get_hub()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _fresh_ingest_service():
-    """The ingest handler caches its service (and the idempotency store's client) per process, as Lambda
-    does: an earlier module's stack in this process must not leak into this one's."""
-    import hub.handlers.ingest as ingest
-
-    ingest._service = None
-    yield
-    ingest._service = None
+    return composition.current()
 
 
 # ---------------------------------------------------------------- test children and their messages

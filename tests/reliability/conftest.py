@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.reliability.support import LogCapture, StackEnv, ensure_metrics_namespace
+from tests.reliability.support import LogCapture, StackEnv, ensure_metrics_namespace, stack_ports
 
 
 def _import_handlers(runtime) -> None:
@@ -19,17 +19,13 @@ def _import_handlers(runtime) -> None:
         runtime.handler(fn)
 
 
-def _reset_handler_caches() -> None:
-    import hub.handlers.ingest as ingest
-
-    ingest._service = None
 
 
 @pytest.fixture(scope="module")
 def stack_env(request):
     """A fresh embedded stack for this module; yields StackEnv."""
     from bench.common import provision_keys
-    from hub.bootstrap import Hub, set_hub
+    from hub.handlers import composition
     from hub.local.stack import local_stack
 
     saved = {k: os.environ.get(k) for k in ("POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_TRACE_DISABLED")}
@@ -37,12 +33,10 @@ def stack_env(request):
     name = "rel-" + re.sub(r"[^a-z0-9]", "", request.module.__name__.rsplit(".", 1)[-1].lower())[:20]
     logs = LogCapture()
     with local_stack(api_port=0, save_to=False, failed_visibility_timeout=1, stack_name=name) as st:
-        set_hub(None)
-        _reset_handler_caches()
         _import_handlers(st.runtime)
         ensure_metrics_namespace()
         logs.attach()
-        checker = Hub()
+        checker = stack_ports(st.stack_info)
         from tests.reliability.accounting import AGENCIES
 
         tokens = provision_keys(AGENCIES, checker)
@@ -50,8 +44,7 @@ def stack_env(request):
             yield StackEnv(st, checker, tokens, logs)
         finally:
             logs.detach()
-            set_hub(None)
-            _reset_handler_caches()
+            composition.use(None)
     for k, v in saved.items():
         if v is None:
             os.environ.pop(k, None)

@@ -13,7 +13,7 @@ SOAK = os.environ.get("SOAK") == "1"
 @dataclass
 class StackEnv:
     stack: object  # hub.local.stack.LocalStack
-    checker: object  # a Hub with its own (never faulted) clients, for counting
+    checker: object  # ports with their own (never faulted) clients, for counting
     tokens: dict[str, str]
     logs: "LogCapture"
     extra: dict = field(default_factory=dict)
@@ -25,6 +25,14 @@ class StackEnv:
     @property
     def runtime(self):
         return self.stack.runtime
+
+
+def stack_ports(info):
+    """Ports on the embedded stack `info` describes: a fresh composition, with its own clients and services."""
+    from hub.bootstrap import Clients, build
+    from hub.settings import Settings
+
+    return build(Settings.from_env(info.env), Clients(endpoint_url=info.endpoint_url, region=info.region))
 
 
 class LogCapture(logging.Handler):

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from tests.reliability.faults import FaultInjector
+from tests.reliability.support import stack_ports
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reliability-exactly-once")]
 
@@ -28,22 +29,19 @@ def _infant_injury(tag: str, seed: int) -> tuple[bytes, str]:
 
 
 def _with_fault(env, injector):
-    from hub.bootstrap import Hub, set_hub
-    import hub.handlers.ingest as ingest
+    from hub.handlers import composition
 
-    h = Hub()
+    h = stack_ports(env.stack.stack_info)
     injector.attach(h.clients.dynamodb, h.clients.sqs)
-    set_hub(h)
-    ingest._service = None
+    composition.use(h)
     return h
 
 
-def _reset():
-    from hub.bootstrap import set_hub
-    import hub.handlers.ingest as ingest
+def _reset(env):
+    """Back to a composition without faults (a cold start: services are built again)."""
+    from hub.handlers import composition
 
-    set_hub(None)
-    ingest._service = None
+    composition.use(stack_ports(env.stack.stack_info))
 
 
 def _audit(env, message_id=None, action=None):
@@ -83,7 +81,7 @@ def test_exactly_once_alert_is_audited_when_its_first_audit_append_fails(stack_e
             assert _send(stack_env, body).status == 202
             assert stack_env.runtime.drain(timeout=120)
     finally:
-        _reset()
+        _reset(stack_env)
     assert sum(injector.counts.values()) == 1  # the fault really hit the alert's audit write
     alerts = [a for a in _alerts_for(stack_env, nhs) if a["type"] == "alert"]
     assert alerts, "the alert reached the alerts queue"
@@ -104,7 +102,7 @@ def test_exactly_once_disclosure_when_ledger_mark_fails_after_send(stack_env):
             assert _send(stack_env, body).status == 202
             assert stack_env.runtime.drain(timeout=120)
     finally:
-        _reset()
+        _reset(stack_env)
     assert sum(injector.counts.values()) == 1
     # THEN each recipient got the copy once (the outbox deduplicates the re-send by disclosure id)
     from tests.reliability.accounting import _receive_all
@@ -133,7 +131,7 @@ def test_exactly_once_ingest_when_idempotency_completion_fails(stack_env):
             res = _send(stack_env, body)
             assert stack_env.runtime.drain(timeout=120)
     finally:
-        _reset()
+        _reset(stack_env)
     assert sum(injector.counts.values()) == 1
     assert res.status in (200, 202) and res.transient and all(t in (409, 500, 502, 503) for t in res.transient)
     # THEN the message is archived once, routed once per recipient, and audited as accepted

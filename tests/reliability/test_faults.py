@@ -5,7 +5,7 @@ Three kinds of trouble, one after the other, each while messages are being POSTe
    which botocore retries, and failed calls that are not retried) for the whole run;
 2. the emulator stopped for a few seconds and started again on the same port (moto server keeps its
    state in process-wide backends, so a restart is an outage, not a data loss);
-3. the runtime restarted (API server, pollers, cold handlers and a new Hub) with messages in flight.
+3. the runtime restarted (API server, pollers, cold handlers and a new composition) with messages in flight.
 The agencies' side retries 5xx, 429 and "in progress" 409 replies, as the contract's Retry-After invites.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 from tests.reliability.accounting import collect, dlq_depths, expected_disclosures, redrive_all
 from tests.reliability.faults import FaultInjector
-from tests.reliability.support import SOAK, pii_needles
+from tests.reliability.support import SOAK, pii_needles, stack_ports
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reliability-faults")]
 
@@ -26,14 +26,12 @@ N, CHILDREN = (3_000, 300) if SOAK else (120, 40)
 OUTAGE_SECONDS = 3
 
 
-def _faulty_hub(injector: FaultInjector):
-    from hub.bootstrap import Hub, set_hub
-    import hub.handlers.ingest as ingest
+def _faulty_hub(env, injector: FaultInjector):
+    from hub.handlers import composition
 
-    h = Hub()
+    h = stack_ports(env.stack.stack_info)
     injector.attach(h.clients.dynamodb, h.clients.sqs)
-    set_hub(h)
-    ingest._service = None  # the ingest service holds its hub: a cold start builds it again
+    composition.use(h)  # a new composition: services are built again on it, as on a cold start
     return h
 
 
@@ -59,8 +57,8 @@ def _restart_runtime(env, injector) -> None:
     rt = env.runtime
     port = int(rt.api_url.rsplit(":", 1)[1])
     rt.stop()
-    rt._handlers.clear()  # cold handlers: module state (services, hubs) is rebuilt from get_hub()
-    _faulty_hub(injector)
+    rt._handlers.clear()  # cold handlers, on a new composition
+    _faulty_hub(env, injector)
     rt.api_port = port  # agencies keep the same URL
     rt.start()
 
@@ -68,12 +66,12 @@ def _restart_runtime(env, injector) -> None:
 @pytest.fixture(scope="module")
 def chaos(stack_env):
     from bench.common import synthetic_cohort
-    from hub.bootstrap import set_hub
+    from hub.handlers import composition
 
     cohort = synthetic_cohort(N, CHILDREN, seed=37, mix="stateless")
     thirds = [cohort.bodies[i::3] for i in range(3)]
     injector = FaultInjector(attempt_rate=0.08, call_rate=0.03, seed=5)
-    _faulty_hub(injector)
+    _faulty_hub(stack_env, injector)
     results: list = []
     try:
         with injector.active():
@@ -89,10 +87,7 @@ def chaos(stack_env):
             t.join()
             drained = stack_env.runtime.drain(timeout=300)
     finally:
-        set_hub(None)
-        import hub.handlers.ingest as ingest
-
-        ingest._service = None
+        composition.use(stack_ports(stack_env.stack.stack_info))
     info, checker = stack_env.stack.stack_info, stack_env.checker
     expected = expected_disclosures(cohort.bodies, checker)
     # The outboxes are read once, at the end: SQS drops a re-sent disclosure id for 5 minutes after the

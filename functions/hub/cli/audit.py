@@ -26,9 +26,9 @@ _err = Console(stderr=True)
 
 
 def _hub():
-    from hub.bootstrap import get_hub
+    from hub.handlers import composition
 
-    return get_hub()
+    return composition.current()
 
 
 def _bounds(from_: str | None, to: str | None):
@@ -49,13 +49,11 @@ def _unavailable(exc: Exception) -> typer.Exit:
 # ---- verify -----------------------------------------------------------------------------
 def _check_digest(hub) -> tuple[dict, dict]:
     """(anchors, digest summary). Never raises for a missing digest; a forged one is a failure."""
-    from hub.adapters.s3_digest import AuditDigestError, S3AuditDigests
+    from hub.adapters.s3_digest import AuditDigestError
 
-    settings = getattr(hub, "settings", None)
-    key_id = getattr(settings, "audit_digest_key_id", "") if settings else ""
-    if not hub.archive_bucket or not key_id:
+    if not hub.settings.archive_bucket or not hub.settings.audit_digest_key_id:
         return {}, {"checked": False, "ok": True, "note": "no archive bucket or digest key configured"}
-    store = S3AuditDigests(hub.archive_bucket, s3=hub.clients.s3, kms=hub.clients.kms, key_id=key_id)
+    store = hub.digests
     try:
         latest = store.latest()
     except AuditDigestError as exc:

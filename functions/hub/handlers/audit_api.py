@@ -16,7 +16,6 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.logging import correlation_paths
 
 from hub.adapters.errors import AdapterError
-from hub.bootstrap import get_hub
 from hub.core.audit.export import records_to_csv
 from hub.core.audit.model import AuditEntry, AuditError
 from hub.core.audit.query import (AuditFilters, InvalidQuery, decode_cursor, encode_cursor, parse_bound,
@@ -25,6 +24,7 @@ from hub.core.auth import caller_from_context
 from hub.core.messages import Caller
 from hub.core.validation.nhs import nhs_number_valid
 from hub.core.validation.outcome import outcome_error
+from hub.handlers import composition
 
 logger = Logger()
 router = APIGatewayRouter()
@@ -130,8 +130,8 @@ def get_audit(
     params = {"from": from_, "to": to, "sender": sender, "recipient": recipient, "event": event, "rule": rule,
               "outcome": outcome, "action": action, "nhs_number": nhs_number, "purpose": purpose,
               "cursor": cursor, "limit": limit}
-    hub = get_hub()
-    return handle_query(hub.audit, params, ev.headers.get("accept"), caller, hub.clock())
+    ports = composition.current()
+    return handle_query(ports.audit, params, ev.headers.get("accept"), caller, ports.clock())
 
 
 app = APIGatewayRestResolver(enable_validation=True)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from hub.bootstrap import get_hub
 from hub.core.auth import allow_policy, parse_token, verify
+from hub.handlers import composition
 
 logger = Logger()
 
@@ -22,9 +22,9 @@ def lambda_handler(event: dict, context) -> dict:
     if parsed is None:
         logger.info("credential missing or malformed")
         raise Exception("Unauthorized")  # API Gateway maps exactly this to 401
-    hub = get_hub()
+    ports = composition.current()
     key_id, secret = parsed
-    caller = verify(hub.agencies.get(key_id), secret, hub.clock())
+    caller = verify(ports.agencies.get(key_id), secret, ports.clock())
     if caller is None:
         logger.info("credential rejected", extra={"key_id": key_id})
         raise Exception("Unauthorized")

@@ -11,8 +11,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyPersistenceLayerError
 
 from hub.adapters.errors import AdapterError
-from hub.bootstrap import get_hub
 from hub.handlers import _observability as observability
+from hub.handlers import composition
 from hub.core.auth import caller_from_context
 from hub.core.validation.outcome import outcome_error
 
@@ -20,18 +20,6 @@ logger = Logger()
 metrics = observability.metrics()
 router = APIGatewayRouter()
 PATH = r"/\$process-message"  # `$` escaped: Powertools compiles routes to regexes
-_service = None
-
-
-def _ingest_service():
-    """One IngestService (and its idempotency wrapper) per composition root, built on first use."""
-    global _service
-    hub = get_hub()
-    if _service is None or _service.hub is not hub:
-        from hub.service.ingest import IngestService
-
-        _service = IngestService(hub)
-    return _service
 
 
 @router.post(PATH, summary="Submit a FHIR R4 message Bundle", tags=["messages"], description=(
@@ -46,8 +34,10 @@ def process_message():
     raw = ev.get("body") or ""
     body = base64.b64decode(raw) if ev.get("isBase64Encoded") else raw.encode("utf-8", "surrogatepass")
     caller = caller_from_context((ev.get("requestContext") or {}).get("authorizer"))
-    result = _ingest_service().handle(body, content_type=ev.headers.get("content-type"), caller=caller,
-                                      request_id=(ev.get("requestContext") or {}).get("requestId"))
+    service = composition.ingest_service()  # built here, so a failure to build it is a 503 like any other
+    service.idempotency_config.register_lambda_context(router.lambda_context)
+    result = service.handle(body, content_type=ev.headers.get("content-type"), caller=caller,
+                            request_id=(ev.get("requestContext") or {}).get("requestId"))
     metrics.add_metric(name=f"Status{result.status}", unit="Count", value=1)
     return Response(result.status, "application/fhir+json", json.dumps(result.outcome))
 
@@ -75,5 +65,4 @@ def _aws_unavailable(exc: Exception) -> Response:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:
-    _ingest_service().idempotency_config.register_lambda_context(context)
     return app.resolve(event, context)

@@ -5,8 +5,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from hub.bootstrap import get_hub
 from hub.handlers import _observability as observability
+from hub.handlers import composition
 
 logger = Logger()
 metrics = observability.metrics()
@@ -14,9 +14,7 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 def record_handler(record: SQSRecord) -> None:
-    from hub.service.router import RouterService
-
-    delivered = RouterService(get_hub()).route(record.json_body)
+    delivered = composition.router_service().route(record.json_body)
     metrics.add_metric(name="Disclosures", unit="Count", value=delivered)
 
 

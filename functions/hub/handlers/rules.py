@@ -5,8 +5,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from hub.bootstrap import get_hub
 from hub.handlers import _observability as observability
+from hub.handlers import composition
 from hub.service.queued import load_message
 
 logger = Logger()
@@ -15,11 +15,9 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 def record_handler(record: SQSRecord) -> None:
-    from hub.service.rules import RulesService
-
-    msg, _ = load_message(get_hub(), record.json_body)
+    msg, _ = load_message(composition.current().archive, record.json_body)
     logger.append_keys(message_id=msg.message_id)
-    n = RulesService(get_hub()).on_message(msg)
+    n = composition.rules_service().on_message(msg)
     metrics.add_metric(name="AlertRecords", unit="Count", value=n)
 
 

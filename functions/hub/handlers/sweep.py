@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from hub.bootstrap import get_hub
 from hub.handlers import _observability as observability
+from hub.handlers import composition
 
 logger = Logger()
 metrics = observability.metrics()
@@ -13,8 +13,6 @@ metrics = observability.metrics()
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:
-    from hub.service.rules import RulesService
-
-    n = RulesService(get_hub()).sweep()
+    n = composition.rules_service().sweep()
     metrics.add_metric(name="SweepRecords", unit="Count", value=n)
     return {"records": n}

@@ -21,7 +21,7 @@ class RouterService:
 
     def route(self, envelope: dict) -> int:
         hub = self.hub
-        msg, bundle = load_message(hub, envelope)
+        msg, bundle = load_message(hub.archive, envelope)
         ctx = routing_context(hub.state, msg)
         policy = hub.routing_policy
         delivered = 0
