@@ -17,10 +17,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/safeguard demo
 
-# Everything on the embedded emulator, then the integration suite again on LocalStack (host mode).
+# Everything on the embedded emulator, then the integration suite again on LocalStack (host mode);
+# LocalStack's and checkov's venvs install in the background meanwhile (tools/run-tests.sh).
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2 --dist loadgroup
-	$(MAKE) test-localstack
+	bash tools/run-tests.sh
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit

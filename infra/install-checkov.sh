@@ -6,8 +6,11 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="${CHECKOV_VENV:-$ROOT/.local/checkov-venv}"
 PY="${PYTHON:-python3.11}"
 command -v "$PY" >/dev/null 2>&1 || PY=python3
+mkdir -p "$(dirname "$VENV")"
+exec 9>"$VENV.lock"
+flock 9  # make test installs it in the background while the tests that need it may ask too
 if [ ! -x "$VENV/bin/checkov" ]; then
   "$PY" -m venv "$VENV"
-  "$VENV/bin/pip" install -q "checkov==3.3.30"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "checkov==3.3.30"
 fi
 "$VENV/bin/checkov" --version
