@@ -50,7 +50,7 @@ class FakeClock:
 
 # ------------------------------------------------------------------------------------- archive
 class InMemoryArchive:
-    """S3Archive: objects by key, `s3://<bucket>/<key>` URIs; metadata values must be strings (as botocore checks)."""
+    """S3Archive: objects by key, `s3://<bucket>/<key>` URIs; metadata values must be strings."""
 
     def __init__(self, bucket: str = "archive") -> None:
         self.bucket = bucket
@@ -61,7 +61,7 @@ class InMemoryArchive:
 
     def _put(self, key: str, body: bytes, metadata: dict[str, str]) -> str:
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
-            raise ArchiveError("archive write failed (metadata values must be strings)")
+            raise TypeError("S3 metadata values must be strings")  # botocore fails before sending
         self.objects[key] = (bytes(body), {k.lower(): v for k, v in metadata.items()})
         return f"s3://{self.bucket}/{key}"
 
@@ -87,7 +87,7 @@ class InMemoryArchive:
 # ------------------------------------------------------------------------------------- queues
 DEDUP_WINDOW = timedelta(minutes=5)
 DEFAULT_VISIBILITY = 30
-MAX_BODY_BYTES = 262_144
+MAX_BODY_BYTES = 1_048_576  # SQS since 2025 (and moto); was 256 KiB
 
 
 @dataclass
