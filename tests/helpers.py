@@ -31,7 +31,7 @@ AUTO = "auto"
 
 def sender_of(body: bytes | str) -> str | None:
     """The ODS code of the MessageHeader.sender Organization (None if the body is not a readable message)."""
-    from hub.cli.stack import _sender_ods
+    from hub.cli.send import sender_ods as _sender_ods
 
     try:
         return _sender_ods(json.loads(body))

@@ -1,24 +1,24 @@
 """`safeguard send` on the local stack issues keys for senders that have none."""
 import json
 
-from hub.cli import stack
+from hub.cli import send, stack_state
 from tests.helpers import EVENTS
 
 
 def test_send_keys_issued_for_unknown_senders_with_kind_from_agencies_or_guess(tmp_path, monkeypatch):
-    monkeypatch.setattr(stack, "API_FILE", tmp_path / "api.json")
-    monkeypatch.setattr(stack, "LOCAL_DIR", tmp_path)
-    monkeypatch.setattr(stack, "use_local_stack_env", lambda: True)
+    monkeypatch.setattr(stack_state, "API_FILE", tmp_path / "api.json")
+    monkeypatch.setattr(stack_state, "LOCAL_DIR", tmp_path)
+    monkeypatch.setattr(stack_state, "use_local_stack", lambda: True)
     issued = []
-    monkeypatch.setattr(stack, "_provision", lambda ags: issued.extend(ags) or {
+    monkeypatch.setattr(send, "provision", lambda ags: issued.extend(ags) or {
         a["ods"]: {"kind": a["kind"], "key": f"key-{a['ods']}"} for a in ags})
-    stack._write_api_file({"api_url": "http://127.0.0.1:1", "keys": {"RX1": {"kind": "hospital", "key": "k"}}})
+    stack_state.write_api_file({"api_url": "http://127.0.0.1:1", "keys": {"RX1": {"kind": "hospital", "key": "k"}}})
     plan = tmp_path / "plan.json"
     plan.write_text((EVENTS / "valid/plan-started.json").read_text())
     files = [EVENTS / "valid/injury-observed.json", EVENTS / "valid/child-registered.json", plan]
     # GIVEN RX1 has a key and LA123 is named in --agencies; WHEN keys are resolved for the files
-    keys = stack._keys_for_senders(files, {"RX1": {"kind": "hospital", "key": "k"}},
-                                   [{"ods": "LA123", "kind": "social-care"}])
+    keys = send.keys_for_senders(files, {"RX1": {"kind": "hospital", "key": "k"}},
+                                 [{"ods": "LA123", "kind": "social-care"}])
     # THEN only the senders without a key get one, the GP by guess and LA123 as social care, and api.json keeps them
     assert sorted((a["ods"], a["kind"]) for a in issued) == [("A81001", "gp"), ("LA123", "social-care")]
     assert keys["RX1"]["key"] == "k" and keys["A81001"]["key"] == "key-A81001"

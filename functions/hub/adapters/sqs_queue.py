@@ -54,6 +54,16 @@ class SqsQueues:
         except (ClientError, BotoCoreError) as exc:
             raise QueueError(f"delete failed ({describe(exc)})") from exc
 
+    def release(self, queue_url: str, receipt_handles: list[str]) -> None:
+        """Make received messages visible again at once: a reader that leaves them on the queue."""
+        for i in range(0, len(receipt_handles), 10):
+            entries = [{"Id": str(j), "ReceiptHandle": h, "VisibilityTimeout": 0}
+                       for j, h in enumerate(receipt_handles[i:i + 10])]
+            try:
+                self._sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
+            except (ClientError, BotoCoreError) as exc:
+                raise QueueError(f"release failed ({describe(exc)})") from exc
+
     def depth(self, queue_url: str) -> dict[str, int]:
         try:
             attrs = self._sqs.get_queue_attributes(

@@ -9,8 +9,9 @@ app = typer.Typer(
     add_completion=False,
 )
 
-# Command modules register themselves on import; a missing one must not break the others.
-_COMMAND_MODULES = ("validate", "replay", "stack", "audit")
+# Command modules register themselves on import; a missing one must not break the others. The order is
+# the order of `safeguard --help` (commands first, then the groups agency and audit).
+_COMMAND_MODULES = ("validate", "replay", "agency", "send", "alerts", "inbox", "redrive", "up", "demo", "audit")
 
 
 def _load_commands() -> None:
