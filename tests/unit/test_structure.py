@@ -30,7 +30,6 @@ GENERATED = {"functions/hub/core/validation/models.py"}
 
 # Over the limit today; each entry goes when its split lands (a stale entry fails the test).
 OVERSIZE_ALLOWED = {
-    "functions/hub/cli/stack.py",  # being split under issue 11
     "functions/hub/core/rules/rules.py",  # being split under issue 11
 }
 # Import cycles that exist today; same rule. Each is a set of the modules in one cycle.
