@@ -60,7 +60,10 @@ def _start_separate_moto() -> tuple[subprocess.Popen, str]:
 
 def measure(messages: int = 10_000, children: int = 1_000, workers: int = 4, separate: bool = False,
             drain_timeout: float = 3600) -> dict:
-    from bench.common import Quiet, provision_keys, send_all, synthetic_cohort
+    from bench.common import Quiet
+    from tests.support.agencies import issue_keys
+    from tests.support.agency_http import send_all
+    from tests.support.cohort import synthetic_cohort
     from hub.handlers import composition
     from hub.local.stack import local_stack
 
@@ -72,7 +75,7 @@ def measure(messages: int = 10_000, children: int = 1_000, workers: int = 4, sep
     try:
         with Quiet(), contextlib.redirect_stdout(_Null()), local_stack(api_port=0, save_to=False, failed_visibility_timeout=1, stack_name="bench-e2e") as st:
             hub = composition.current()
-            tokens = provision_keys(cohort.agencies, hub)
+            tokens = issue_keys(hub.agencies, cohort.agencies)
             cpu0, t0 = time.process_time(), time.perf_counter()
             results = send_all(st.api_url, cohort.bodies, tokens, workers=workers)
             t_sent = time.perf_counter()

@@ -156,12 +156,14 @@ def populate_states(hub, children: int, due: int = 100) -> float:
 
 
 def measure(sweep_children: int = 100_000) -> dict:
-    from bench.common import provision_keys, synthetic_cohort
     from hub.bootstrap import build
     from hub.local.deploy import deploy
     from hub.local.runtime import LocalRuntime
     from hub.local.server import start_moto, stop_moto
-    from tests.helpers import api_event
+    from tests.support.agencies import issue_keys
+    from tests.support.cohort import synthetic_cohort
+    from tests.support.lambda_events import api_event
+    from tests.support.messages import sender_of
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -173,16 +175,14 @@ def measure(sweep_children: int = 100_000) -> dict:
         info = deploy(stack_name="bench-mem", save_to=False)
         hub = build(__import__("hub.settings", fromlist=["Settings"]).Settings.from_env(info.env))
         cohort = synthetic_cohort(10, 3, seed=9, mix="full")
-        tokens = provision_keys(cohort.agencies + [{"ods": "COM01", "kind": "commissioner"}], hub)
+        tokens = issue_keys(hub.agencies, cohort.agencies + [{"ods": "COM01", "kind": "commissioner"}])
         kinds = {a["ods"]: a["kind"] for a in cohort.agencies}
-        from bench.common import sender_ods
-
         with tempfile.TemporaryDirectory() as d:
             tmp = Path(d)
             auth_events = [{"type": "REQUEST", "methodArn": "arn:aws:execute-api:eu-west-2:123456789012:localapi/v1/POST/$process-message",
-                            "headers": {"Authorization": f"Bearer {tokens[sender_ods(b)]}"}} for b in cohort.bodies]
+                            "headers": {"Authorization": f"Bearer {tokens[sender_of(b)]}"}} for b in cohort.bodies]
             res["functions"]["authorizer"] = _run_child(info, "authorizer", auth_events, tmp)
-            api_events = [api_event(b, ods=sender_ods(b), kind=kinds[sender_ods(b)]) for b in cohort.bodies]
+            api_events = [api_event(b, ods=sender_of(b), kind=kinds[sender_of(b)]) for b in cohort.bodies]
             res["functions"]["ingest"] = _run_child(info, "ingest", api_events, tmp)
             sqs = hub.clients.sqs
             res["functions"]["router"] = _run_child(

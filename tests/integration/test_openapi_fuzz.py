@@ -66,7 +66,7 @@ schema = schemathesis.openapi.from_dict(_document())
 
 @pytest.fixture(scope="module")
 def api():
-    from bench.common import provision_keys
+    from tests.support.agencies import issue_keys
     from hub.handlers import composition
     from hub.local.stack import local_stack
 
@@ -75,8 +75,8 @@ def api():
         for fn in st.runtime.info.functions:
             st.runtime.handler(fn)
         ensure_metrics_namespace()
-        tokens = provision_keys([{"ods": "A81001", "kind": "gp"}, {"ods": "COM01", "kind": "commissioner"}],
-                                composition.current())
+        tokens = issue_keys(composition.current().agencies,
+                            [{"ods": "A81001", "kind": "gp"}, {"ods": "COM01", "kind": "commissioner"}])
         yield {"url": st.api_url, "callers": {"agency": tokens["A81001"], "commissioner": tokens["COM01"],
                                              "nobody": None}}
         composition.use(None)

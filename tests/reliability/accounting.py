@@ -20,11 +20,11 @@ KIND_OF = {a["ods"]: a["kind"] for a in AGENCIES}
 
 def parse(body: bytes):
     """The validated Message for a body, as its sender (None if it does not validate)."""
-    from bench.common import sender_ods
+    from tests.support.messages import sender_of
     from hub.core.messages import Caller
     from hub.core.validation import validate_message
 
-    ods = sender_ods(body)
+    ods = sender_of(body)
     v = validate_message(body, content_type="application/fhir+json", caller=Caller(ods, KIND_OF[ods]),
                          now=datetime.now(timezone.utc))
     return v.message

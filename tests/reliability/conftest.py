@@ -24,7 +24,7 @@ def _import_handlers(runtime) -> None:
 @pytest.fixture(scope="module")
 def stack_env(request):
     """A fresh embedded stack for this module; yields StackEnv."""
-    from bench.common import provision_keys
+    from tests.support.agencies import issue_keys
     from hub.handlers import composition
     from hub.local.stack import local_stack
 
@@ -39,7 +39,7 @@ def stack_env(request):
         checker = stack_ports(st.stack_info)
         from tests.reliability.accounting import AGENCIES
 
-        tokens = provision_keys(AGENCIES, checker)
+        tokens = issue_keys(checker.agencies, AGENCIES)
         try:
             yield StackEnv(st, checker, tokens, logs)
         finally:

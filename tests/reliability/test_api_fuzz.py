@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import EVENTS
+from tests.support.messages import EVENTS
 from tests.reliability.support import SOAK, pii_needles
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reliability-api-fuzz")]
@@ -113,7 +113,8 @@ def test_api_fuzz_oversized_body_is_413(api):
 
 
 def test_api_fuzz_hub_still_accepts_a_valid_message_and_logs_no_pii(api):
-    from bench.common import send_all, synthetic_cohort
+    from tests.support.agency_http import send_all
+    from tests.support.cohort import synthetic_cohort
 
     cohort = synthetic_cohort(5, 5, seed=71, mix="stateless")
     assert [r.status for r in send_all(api.api_url, cohort.bodies, api.tokens)] == [202] * 5

@@ -15,7 +15,8 @@ N, CHILDREN, COPIES = (1_000, 200, 3) if SOAK else (80, 30, 3)
 
 @pytest.fixture(scope="module")
 def storm(stack_env):
-    from bench.common import send_all, synthetic_cohort
+    from tests.support.agency_http import send_all
+    from tests.support.cohort import synthetic_cohort
 
     cohort = synthetic_cohort(N, CHILDREN, seed=23, mix="stateless")
     # the copies of one message sit next to each other in the job list, so they run concurrently

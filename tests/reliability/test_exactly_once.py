@@ -17,10 +17,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reliability-exac
 
 def _infant_injury(tag: str, seed: int) -> tuple[bytes, str]:
     """A bruise on a 2-month-old (non-mobile-bruising alert), sent by the GP."""
-    from bench.common import _builder
-    from hub.core.rules.testing import nhs_number
+    from tests.support.cohort import scenario_builder
+    from tests.support.nhs import nhs_number
 
-    b = _builder()
+    b = scenario_builder()
     sc = b.Scenario(f"exactly-once-{tag}")
     kid = b.Kid(f"x{seed}", seed, "2025-06-01", None)
     kid.nhs = nhs_number(8_000_000 + seed)
@@ -58,9 +58,10 @@ def _alerts_for(env, nhs):
 
 
 def _send(env, body):
-    from bench.common import send_one, sender_ods
+    from tests.support.agency_http import send_one
+    from tests.support.messages import sender_of
 
-    return send_one(env.api_url, 0, body, env.tokens[sender_ods(body)], retry_for=60)
+    return send_one(env.api_url, 0, body, env.tokens[sender_of(body)], retry_for=60)
 
 
 def _message_id(body: bytes) -> str:

@@ -36,7 +36,7 @@ def _faulty_hub(env, injector: FaultInjector):
 
 
 def _send_in_background(env, bodies, out: list):
-    from bench.common import send_all
+    from tests.support.agency_http import send_all
 
     t = threading.Thread(target=lambda: out.extend(send_all(env.api_url, bodies, env.tokens, workers=4,
                                                             retry_for=180)), daemon=True)
@@ -65,7 +65,7 @@ def _restart_runtime(env, injector) -> None:
 
 @pytest.fixture(scope="module")
 def chaos(stack_env):
-    from bench.common import synthetic_cohort
+    from tests.support.cohort import synthetic_cohort
     from hub.handlers import composition
 
     cohort = synthetic_cohort(N, CHILDREN, seed=37, mix="stateless")

@@ -18,7 +18,8 @@ N, CHILDREN = (10_000, 1_000) if SOAK else (300, 100)
 
 @pytest.fixture(scope="module")
 def run(stack_env):
-    from bench.common import send_all, synthetic_cohort
+    from tests.support.agency_http import send_all
+    from tests.support.cohort import synthetic_cohort
 
     cohort = synthetic_cohort(N, CHILDREN, seed=11, mix="stateless")
     results = send_all(stack_env.api_url, cohort.bodies, stack_env.tokens, workers=4)
