@@ -69,6 +69,6 @@ def moto_endpoint():
 
 @pytest.fixture
 def lambda_context():
-    from tests.helpers import LambdaContext
+    from tests.support.lambda_events import LambdaContext
 
     return LambdaContext()

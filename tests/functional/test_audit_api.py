@@ -111,14 +111,14 @@ def test_audit_api_lambda_handler_reads_authorizer_context(aws, log, monkeypatch
                                    "resourcePath": "/audit", "authorizer": {"ods": "COMM01" if kind == "commissioner" else "A81001",
                                                                             "kind": kind}}}
 
-    class Ctx:
-        function_name, memory_limit_in_mb, invoked_function_arn, aws_request_id = "audit", 256, "arn:aws:lambda:eu-west-2:1:function:audit", "r1"
+    from tests.support.lambda_events import LambdaContext
 
-    ok = audit_api.lambda_handler(event("commissioner", {"from": "2026-03-02", "to": "2026-03-02", "sender": "A81001"}), Ctx())
+    ctx = LambdaContext("audit", 256)
+    ok = audit_api.lambda_handler(event("commissioner", {"from": "2026-03-02", "to": "2026-03-02", "sender": "A81001"}), ctx)
     assert ok["statusCode"] == 200
     assert json.loads(ok["body"])["count"] == 5
-    csv_resp = audit_api.lambda_handler(event("commissioner", {"nhs_number": NHS_B, "purpose": "review"}, "text/csv"), Ctx())
+    csv_resp = audit_api.lambda_handler(event("commissioner", {"nhs_number": NHS_B, "purpose": "review"}, "text/csv"), ctx)
     assert csv_resp["statusCode"] == 200 and NHS_B in csv_resp["body"]
-    denied = audit_api.lambda_handler(event("gp", {}), Ctx())
+    denied = audit_api.lambda_handler(event("gp", {}), ctx)
     assert denied["statusCode"] == 403
     assert json.loads(denied["body"])["resourceType"] == "OperationOutcome"

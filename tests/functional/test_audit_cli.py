@@ -52,11 +52,10 @@ def test_audit_cli_verify_intact_then_tampered(cli, log, aws):
 
 def test_audit_cli_verify_checks_the_latest_digest(cli, log, aws, monkeypatch):
     from hub.handlers import audit_digest
+    from tests.support.lambda_events import LambdaContext
 
     log.append_many([entry(i) for i in range(5)])
-    audit_digest.lambda_handler({}, type("Ctx", (), {"function_name": "d", "memory_limit_in_mb": 128,
-                                                    "invoked_function_arn": "arn:aws:lambda:eu-west-2:1:function:d",
-                                                    "aws_request_id": "r"})())
+    audit_digest.lambda_handler({}, LambdaContext("digest"))
     out = json.loads(cli("verify", "--json").output)
     assert out["ok"] and out["digest"]["checked"] and out["digest"]["ok"]
     # a deleted record that the digest names

@@ -9,6 +9,7 @@ from moto import mock_aws
 from hub.adapters.dynamodb_audit import _to_item
 from hub.adapters.s3_digest import AuditDigestError, S3AuditDigests
 from hub.core.audit.chain import link_many
+from tests.support.lambda_events import LambdaContext
 
 from audit_fixtures import BUCKET, TABLE, entry, make_aws, make_hub, make_log
 
@@ -19,17 +20,13 @@ def aws():
         yield make_aws()
 
 
-class Ctx:
-    function_name, memory_limit_in_mb, invoked_function_arn, aws_request_id = "digest", 128, "arn:aws:lambda:eu-west-2:1:function:d", "r1"
-
-
 def run_digest(aws, monkeypatch, shards=2):
     from hub.handlers import composition
     from hub.handlers import audit_digest
 
     composition.use(make_hub(aws, shards=shards))
     try:
-        return audit_digest.lambda_handler({}, Ctx())
+        return audit_digest.lambda_handler({}, LambdaContext("digest"))
     finally:
         composition.use(None)
 

@@ -25,7 +25,7 @@ def cli(hub, tmp_path, monkeypatch):
 def _authorize(token: str):
     """What the API's authorizer decides for this bearer token: the policy, or None for a 401."""
     from hub.handlers import authorizer
-    from tests.helpers import LambdaContext
+    from tests.support.lambda_events import LambdaContext
 
     event = {"type": "REQUEST", "headers": {"Authorization": f"Bearer {token}"},
              "methodArn": "arn:aws:execute-api:eu-west-2:123456789012:api/dev/POST/$process-message"}
