@@ -8,12 +8,18 @@ control/  ordinary children whose records raise no alert
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parents[1]) not in sys.path:  # run as a script: the repository root, for tests.support
+    sys.path.insert(0, str(HERE.parents[1]))
+
+from tests.support.nhs import nhs_number_999 as nhs_number  # noqa: E402  (valid, in the 999 test range)
+
 HUB = "https://safeguarding-hub.example/fhir"
 CS = f"{HUB}/CodeSystem/concept"
 VAX = f"{HUB}/CodeSystem/vaccine"
@@ -28,18 +34,6 @@ AGENCIES = {
     "police": ("P42", "Northshire Police"),
     "social-care": ("LA123", "Northshire Council Children's Services"),
 }
-
-
-def nhs_number(seed: int) -> str:
-    """A valid Modulus 11 NHS number in the 999 test range."""
-    n = seed
-    while True:
-        base = f"999{n % 10**6:06d}"
-        s = sum(int(d) * w for d, w in zip(base, range(10, 1, -1)))
-        check = (11 - s % 11) % 11
-        if check != 10:
-            return base + str(check)
-        n += 1
 
 
 def at(s: str) -> datetime:

@@ -22,7 +22,9 @@ from hub.cli.send import post_message
 from hub.core.messages import EVENT_CODES, Caller
 from hub.core.routing import ChildContext, decide, default_policy, minimise
 from hub.core.validation import validate_message
-from tests.helpers import AGENCY_KINDS, EVENTS
+from tests.support.agencies import AGENCY_KINDS
+from tests.support.messages import EVENTS
+from tests.support.nhs import nhs_number_999
 
 pytestmark = pytest.mark.xdist_group("integration-stack")
 
@@ -45,12 +47,7 @@ def _hub():
 # ---------------------------------------------------------------- test children and their messages
 def _nhs_number(rng: random.Random) -> str:
     """A synthetic NHS number in the 999 test range with a valid Modulus 11 check digit."""
-    while True:
-        digits = "999" + "".join(rng.choice("0123456789") for _ in range(6))
-        check = 11 - sum(int(d) * w for d, w in zip(digits, range(10, 1, -1))) % 11
-        if check == 10:
-            continue
-        return digits + str(0 if check == 11 else check)
+    return nhs_number_999(rng.randrange(10**6))
 
 
 @dataclass
