@@ -113,12 +113,12 @@ def pump(hub, url: str, handler, ctx) -> dict:
 
 
 def ingest(hub, body: bytes, ods: str | None = AUTO, kind: str | None = None):
+    from hub.bootstrap import ingest_service
     from hub.core.messages import Caller
-    from hub.service.ingest import IngestService
 
     ods = sender_of(body) if ods == AUTO else ods
-    return IngestService(hub).handle(body, content_type="application/fhir+json",
-                                     caller=Caller(ods, kind or AGENCY_KINDS.get(ods, "gp")))
+    return ingest_service(hub).handle(body, content_type="application/fhir+json",
+                                      caller=Caller(ods, kind or AGENCY_KINDS.get(ods, "gp")))
 
 
 def run_pipeline(hub, bodies_: list[bytes], ctx) -> None:

@@ -1,6 +1,7 @@
 """Composition root: the one place that turns `Settings` and boto3 clients into the hub's ports.
 
-`build(settings, clients)` returns a frozen `HubPorts`. Nothing here reads the environment:
+`build(settings, clients)` returns a frozen `HubPorts`; `ingest_service(ports)`, `router_service(ports)`
+and `rules_service(ports)` give each service only the ports it uses. Nothing here reads the environment:
 `Settings.from_env()` does, and only `hub.handlers.composition` (each Lambda container's composition)
 and the CLI's stack lookup call it. Adapters are built on first access, so a handler pays at cold start
 only for the clients and adapters it uses; once built, an adapter is kept for the bundle's lifetime.
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from hub.core.routing import RoutingConfig, RoutingPolicy
     from hub.core.rules import RulesConfig
     from hub.ports import AgencyRegistry, Archive, AuditDigests, AuditLog, ChildStateStore, Clock, DeliveryLedger, Queues
+    from hub.service.ingest import IngestService
+    from hub.service.router import RouterService
+    from hub.service.rules import RulesService
 
 T = TypeVar("T")
 
@@ -227,6 +231,30 @@ def build(settings: Settings, clients: Clients | None = None, *, clock: "Clock |
     if hmac_key is not None:
         given["hmac_key"] = hmac_key
     return HubPorts(settings, clients if clients is not None else Clients(), clock or _wall_clock, given)
+
+
+# ---- services: each gets only the ports it uses ----------------------------------------------------
+def ingest_service(ports: HubPorts) -> "IngestService":
+    from hub.service.ingest import IngestService
+
+    return IngestService(ports.archive, ports.queues, ports.audit, ports.idempotency_store, ports.clock,
+                         validated_queue_url=ports.settings.validated_queue_url, hmac_key=ports.hmac_key)
+
+
+def router_service(ports: HubPorts) -> "RouterService":
+    from hub.service.router import RouterService
+
+    return RouterService(ports.state, ports.ledger, ports.queues, ports.audit, ports.archive, ports.clock,
+                         policy=ports.routing_policy, routing_config=ports.routing_config,
+                         outbox_urls=ports.settings.outbox_queue_urls, rules_queue_url=ports.settings.rules_queue_url,
+                         hmac_key=ports.hmac_key)
+
+
+def rules_service(ports: HubPorts) -> "RulesService":
+    from hub.service.rules import RulesService
+
+    return RulesService(ports.state, ports.ledger, ports.queues, ports.audit, ports.clock, config=ports.rules_config,
+                        alerts_queue_url=ports.settings.alerts_queue_url, hmac_key=ports.hmac_key)
 
 
 # Transitional, until every caller uses `hub.handlers.composition`: removed in this same piece of work.

@@ -7,10 +7,13 @@ drift. Services take only the ports they use; `hub.bootstrap.build` is the one p
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol, runtime_checkable
 
-from hub.core.audit import AuditEntry
-from hub.core.rules import ChildState
+if TYPE_CHECKING:  # kept out of the import, so a handler importing ports pays nothing for the rules engine
+    from hub.core.audit import AuditEntry
+    from hub.core.audit.chain import ChainReport, Head
+    from hub.core.audit.query import AuditFilters, Cursor
+    from hub.core.rules import ChildState
 
 
 @runtime_checkable
@@ -48,7 +51,8 @@ class Queues(Protocol):
 
 @runtime_checkable
 class AuditLog(Protocol):
-    """Append-only, hash-chained audit records."""
+    """Append-only, hash-chained audit records: written by every service, read by the commissioners'
+    query, the digest (chain heads) and verification."""
 
     def append(self, entry: AuditEntry) -> dict: ...
 
@@ -57,6 +61,13 @@ class AuditLog(Protocol):
     def child_hash(self, nhs_number: str) -> str: ...
 
     def iter_records(self, chain: str | None = None, start=None, end=None) -> Iterator[dict]: ...
+
+    def query(self, filters: AuditFilters, cursor: Cursor | None = None,
+              limit: int = 100) -> tuple[list[dict], Cursor | None]: ...
+
+    def heads(self) -> list[Head]: ...
+
+    def verify(self, *, start=None, end=None, anchors: dict[str, Head] | None = None) -> list[ChainReport]: ...
 
 
 @runtime_checkable

@@ -11,7 +11,7 @@ logger = Logger()
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict, context) -> dict:
     ports = composition.current()
-    out = ports.digests.publish(ports.audit.heads(), now=ports.clock(), table=ports.audit.table_name)
+    out = ports.digests.publish(ports.audit.heads(), now=ports.clock(), table=ports.settings.audit_table)
     chains = out["digest"]["chains"]
     logger.info("audit digest written", extra={"key": out["key"], "chains": len(chains),
                                                "records": sum(c["seq"] for c in chains.values())})

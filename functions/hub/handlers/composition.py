@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
+from hub import bootstrap
 from hub.bootstrap import Clients, HubPorts, build
 from hub.settings import Settings
 
@@ -58,32 +59,14 @@ def _service(name: str, make: Callable[[HubPorts], S]) -> S:
     return entry[1]
 
 
-def _ingest(p: HubPorts) -> "IngestService":
-    from hub.service.ingest import IngestService
-
-    return IngestService(p)
-
-
-def _router(p: HubPorts) -> "RouterService":
-    from hub.service.router import RouterService
-
-    return RouterService(p)
-
-
-def _rules(p: HubPorts) -> "RulesService":
-    from hub.service.rules import RulesService
-
-    return RulesService(p)
-
-
 def ingest_service() -> "IngestService":
     """One IngestService (and its idempotency wrapper) per composition."""
-    return _service("ingest", _ingest)
+    return _service("ingest", bootstrap.ingest_service)
 
 
 def router_service() -> "RouterService":
-    return _service("router", _router)
+    return _service("router", bootstrap.router_service)
 
 
 def rules_service() -> "RulesService":
-    return _service("rules", _rules)
+    return _service("rules", bootstrap.rules_service)

@@ -6,11 +6,12 @@ import string
 from datetime import datetime
 
 from hub.core.auth import AgencyCredential, new_credential
+from hub.ports import AgencyRegistry
 
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
-def issue_key(registry, ods: str, kind: str, *, now: datetime, expires_at: datetime | None = None) -> tuple[AgencyCredential, str]:
+def issue_key(registry: AgencyRegistry, ods: str, kind: str, *, now: datetime, expires_at: datetime | None = None) -> tuple[AgencyCredential, str]:
     """Store a new key for the agency and return it with the one-time token (never stored)."""
     key_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
     secret = secrets.token_urlsafe(32)[:43].ljust(43, "A")

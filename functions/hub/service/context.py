@@ -6,6 +6,7 @@ from datetime import datetime
 from hub.core.messages import Message
 from hub.core.routing import ChildContext, clinical_time
 from hub.core.rules import ChildState
+from hub.ports import ChildStateStore
 
 PLAN_TYPES = ("child-protection-plan", "child-in-need-plan")
 
@@ -30,5 +31,5 @@ def child_context(state: ChildState | None, msg: Message) -> ChildContext:
         age_days=None)  # decide() derives it from the message's birthDate and clinical time
 
 
-def routing_context(repo, msg: Message) -> ChildContext:
-    return child_context(repo.get(msg.patient.nhs_number), msg)
+def routing_context(state: ChildStateStore, msg: Message) -> ChildContext:
+    return child_context(state.get(msg.patient.nhs_number), msg)

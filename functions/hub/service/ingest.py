@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
@@ -19,6 +20,7 @@ from hub.core.queued import queued_message
 from hub.core.summary import summarise
 from hub.core.validation import validate_message
 from hub.core.validation.outcome import issue, operation_outcome, outcome_error, outcome_info
+from hub.ports import Archive, AuditLog, Clock, Queues
 
 logger = Logger(child=True)
 IN_PROGRESS_WAITS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
@@ -39,12 +41,16 @@ def _accepted_outcome(msg: Message) -> dict:
 
 
 class IngestService:
-    def __init__(self, hub):
-        self.hub = hub
-        self.idempotency_config = config = IdempotencyConfig(event_key_jmespath="message_id", payload_validation_jmespath="content_hash",
-                                   expires_after_seconds=7 * 24 * 3600, response_hook=self._mark_replay)
+    def __init__(self, archive: Archive, queues: Queues, audit: AuditLog, idempotency_store: BasePersistenceLayer,
+                 clock: Clock, *, validated_queue_url: str, hmac_key: bytes) -> None:
+        self.archive, self.queues, self.audit, self.clock = archive, queues, audit, clock
+        self.validated_queue_url = validated_queue_url
+        self._hmac_key = hmac_key
+        self.idempotency_config = config = IdempotencyConfig(
+            event_key_jmespath="message_id", payload_validation_jmespath="content_hash",
+            expires_after_seconds=7 * 24 * 3600, response_hook=self._mark_replay)
         self._accept_once = idempotent_function(
-            data_keyword_argument="key", persistence_store=hub.idempotency_store, config=config,
+            data_keyword_argument="key", persistence_store=idempotency_store, config=config,
             key_prefix="ingest",
         )(self._accept)
 
@@ -54,12 +60,12 @@ class IngestService:
         return {**response, "replayed": True}
 
     def _accept(self, key: dict, msg: Message, body: bytes, caller: Caller) -> dict:
-        hub, now = self.hub, self.hub.clock()
-        uri = hub.archive.archive(msg.message_id, now.date().isoformat(), body,
-                                  {"sender-ods": caller.ods, "event": msg.event, "content-sha256": key["content_hash"]})
-        hub.queues.send_json(hub.settings.validated_queue_url, queued_message(msg, received_at=now, archive_uri=uri),
-                             group_id=group_id(msg, hub.hmac_key), dedup_id=msg.message_id)
-        hub.audit.append(AuditEntry(
+        now = self.clock()
+        uri = self.archive.archive(msg.message_id, now.date().isoformat(), body,
+                                   {"sender-ods": caller.ods, "event": msg.event, "content-sha256": key["content_hash"]})
+        self.queues.send_json(self.validated_queue_url, queued_message(msg, received_at=now, archive_uri=uri),
+                              group_id=group_id(msg, self._hmac_key), dedup_id=msg.message_id)
+        self.audit.append(AuditEntry(
             action="message.accepted", at=now, actor_ods=caller.ods, actor_kind=caller.kind, event=msg.event,
             message_id=msg.message_id, nhs_number=msg.patient.nhs_number, outcome="202",
             details={"summary": summarise(msg), "event_type": msg.event_type, "archive": uri,
@@ -67,12 +73,12 @@ class IngestService:
         return {"status": 202, "outcome": _accepted_outcome(msg)}
 
     def _reject(self, body: bytes, caller: Caller | None, status: int, outcome: dict, request_id: str) -> None:
-        now = self.hub.clock()
-        uri = self.hub.archive.quarantine(request_id, now.date().isoformat(), body,
-                                          {"status": str(status), "sender-ods": caller.ods if caller else "-"})
+        now = self.clock()
+        uri = self.archive.quarantine(request_id, now.date().isoformat(), body,
+                                      {"status": str(status), "sender-ods": caller.ods if caller else "-"})
         faults = [{"code": i.get("code"), "expression": (i.get("expression") or [None])[0]}
                   for i in outcome.get("issue", [])][:50]
-        self.hub.audit.append(AuditEntry(
+        self.audit.append(AuditEntry(
             action="message.rejected", at=now, actor_ods=caller.ods if caller else None,
             actor_kind=caller.kind if caller else None, outcome=str(status),
             details={"quarantine": uri, "faults": faults, "issue_count": len(outcome.get("issue", []))}))
@@ -83,7 +89,7 @@ class IngestService:
         request_id = request_id or str(uuid.uuid4())
         if caller is None:
             return IngestResult(401, outcome_error("login", "The caller is not authenticated", status=401))
-        verdict = validate_message(body, content_type=content_type, caller=caller, now=self.hub.clock())
+        verdict = validate_message(body, content_type=content_type, caller=caller, now=self.clock())
         if verdict.status != 202:
             self._reject(body, caller, verdict.status, verdict.outcome, request_id)
             logger.info("message rejected", extra={"status": verdict.status, "issues": len(verdict.outcome["issue"])})
@@ -103,8 +109,8 @@ class IngestService:
                         "Bundle.entry[0].resource.id", status=409))
                 time.sleep(wait)
         if result.get("replayed"):
-            self.hub.audit.append(AuditEntry(
-                action="message.replayed", at=self.hub.clock(), actor_ods=caller.ods, actor_kind=caller.kind,
+            self.audit.append(AuditEntry(
+                action="message.replayed", at=self.clock(), actor_ods=caller.ods, actor_kind=caller.kind,
                 event=msg.event, message_id=msg.message_id, nhs_number=msg.patient.nhs_number, outcome="200"))
             logger.info("message replayed", extra={"message_id": msg.message_id})
             return IngestResult(200, result["outcome"])
@@ -112,8 +118,8 @@ class IngestService:
         return IngestResult(202, result["outcome"])
 
     def _conflict(self, msg: Message, caller: Caller) -> IngestResult:
-        self.hub.audit.append(AuditEntry(
-            action="message.conflict", at=self.hub.clock(), actor_ods=caller.ods, actor_kind=caller.kind,
+        self.audit.append(AuditEntry(
+            action="message.conflict", at=self.clock(), actor_ods=caller.ods, actor_kind=caller.kind,
             event=msg.event, message_id=msg.message_id, outcome="409"))
         return IngestResult(409, operation_outcome([issue(
             "conflict", f"MessageHeader.id {msg.message_id} was already used for different content",
