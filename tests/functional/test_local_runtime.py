@@ -3,18 +3,34 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import urllib.error
 import urllib.request
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import boto3
 import pytest
 
 from hub.local.deploy import deploy
+from hub.local.invoker import load_module
 from hub.local.runtime import LocalRuntime, evaluate_policy
 
 FIXTURES = Path(__file__).parent / "local_fixtures"
+FUNCTIONS = ("FxAuthorizerFunction", "FxEchoFunction", "FxWorkerFunction", "FxSweepFunction")
+
+
+def _compose_fixtures(info, clock):
+    """The fixture functions' composition, handed to fx_echo as the hub's handlers get theirs."""
+    ports = {"sqs": boto3.session.Session(region_name=info.region).client("sqs", endpoint_url=info.endpoint_url),
+             "work_queue_url": info.env["WORK_QUEUE_URL"], "clock": clock}
+    load_module("fx_echo", info.functions["FxEchoFunction"].code_uri).use(ports)
+    return ports
+
+
+def _runtime(info, **kwargs) -> LocalRuntime:
+    return LocalRuntime(info, compose=_compose_fixtures, **kwargs)
 
 
 @pytest.fixture()
@@ -25,9 +41,11 @@ def stack_info(moto_endpoint):
 
 @pytest.fixture()
 def runtime(stack_info):
-    rt = LocalRuntime(stack_info, poll_wait_seconds=0)
+    rt = _runtime(stack_info, poll_wait_seconds=0)
     rt.start(pollers=False)
-    import fx_authorizer, fx_echo, fx_sweep, fx_worker  # noqa: E401 - importable once the runtime set sys.path
+    for fn in FUNCTIONS:
+        rt.handler(fn)
+    import fx_authorizer, fx_echo, fx_sweep, fx_worker  # noqa: E401 - in sys.modules once the runtime loaded them
 
     for mod in (fx_authorizer, fx_echo, fx_worker):
         getattr(mod, "CALLS", getattr(mod, "SEEN", [])).clear()
@@ -182,7 +200,8 @@ def test_local_runtime_failed_record_redrives_to_dlq_by_max_receive_count(stack_
     sqs = boto3.client("sqs")
     fx_worker.SEEN.clear()
     # GIVEN failed records become visible again at once (fast local retries)
-    rt = LocalRuntime(stack_info, poll_wait_seconds=0, failed_visibility_timeout=0)
+    rt = _runtime(stack_info, poll_wait_seconds=0, failed_visibility_timeout=0)
+    rt.handler("FxWorkerFunction")
     _send(stack_info.resources["WorkQueue"], "fail-always", "x")
     _send(stack_info.resources["WorkQueue"], "ok-once", "y")
     # WHEN drained
@@ -200,7 +219,7 @@ def test_local_runtime_api_to_queue_to_worker_with_pollers_running(stack_info):
     import fx_worker
 
     fx_worker.SEEN.clear()
-    with LocalRuntime(stack_info, poll_wait_seconds=1) as rt:
+    with _runtime(stack_info, poll_wait_seconds=1) as rt:
         status, _ = _request(rt, "POST", "/$process-message", b"hello-through", {"Authorization": "Bearer allow"})
         assert status == 202
         assert rt.drain(timeout=30) is True
@@ -226,7 +245,45 @@ def test_local_runtime_rate_expressions():
     assert LocalRuntime.rate_seconds("cron(0 * * * ? *)") is None
 
 
-def test_local_runtime_sets_environment_from_template(runtime, stack_info):
-    assert os.environ["WORK_QUEUE_URL"] == stack_info.resources["WorkQueue"]
-    assert os.environ["NOTES_TABLE"] == stack_info.resources["NotesTable"]
-    assert os.environ["AWS_ENDPOINT_URL"] == stack_info.endpoint_url
+# ---------------------------------------------------------------- composition, not the environment
+def test_local_runtime_hands_its_composition_to_the_handlers_and_leaves_env_and_sys_path_alone(stack_info):
+    env_before, path_before = dict(os.environ), list(sys.path)
+    calls = []
+
+    def compose(info, clock):
+        calls.append((info, clock))
+        return _compose_fixtures(info, clock)
+
+    def clock():
+        return datetime(2030, 1, 2, tzinfo=timezone.utc)
+
+    # WHEN a runtime with a clock serves a request that makes its function use the stack's queue
+    with LocalRuntime(stack_info, poll_wait_seconds=0, clock=clock, compose=compose) as rt:
+        status, _ = _request(rt, "POST", "/$process-message", b"via-ports", {"Authorization": "Bearer allow"})
+        # THEN the composition was built once, from the stack and with the clock, and is what the handler used
+        assert status == 202
+        assert calls == [(stack_info, clock)] and rt.ports["work_queue_url"] == stack_info.resources["WorkQueue"]
+        import fx_echo
+
+        assert fx_echo.PORTS["clock"] is clock
+        assert rt.drain(timeout=30) is True
+    # AND the body went through that composition to the worker's queue
+    import fx_worker
+
+    assert "via-ports" in [r["body"] for r in fx_worker.SEEN]
+    # AND neither the environment nor sys.path was touched: the handler module came from the CodeUri
+    assert dict(os.environ) == env_before and sys.path == path_before
+    assert "WORK_QUEUE_URL" not in os.environ
+    assert Path(fx_echo.__file__).parent == FIXTURES
+
+
+def test_local_runtime_loads_a_handler_from_its_code_uri_without_sys_path(stack_info):
+    sys.modules.pop("fx_sweep", None)
+    path_before = list(sys.path)
+    rt = _runtime(stack_info)
+    # WHEN a function whose module is not importable from sys.path is invoked
+    assert rt.invoke("FxSweepFunction", {"detail-type": "Scheduled Event"}) == {"fired": "Scheduled Event"}
+    # THEN its module was loaded from the function's CodeUri and registered, sys.path unchanged
+    assert Path(sys.modules["fx_sweep"].__file__).parent == FIXTURES
+    assert sys.path == path_before
+    assert rt.invocations == [("FxSweepFunction", "direct")]

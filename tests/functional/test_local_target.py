@@ -3,24 +3,36 @@ infra/localstack/run.sh, which deploys through CloudFormation and sets HUB_LOCAL
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 import uuid
 
-import boto3
 import pytest
 
 from hub.local import local_stack
 
 
+def _environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}  # pytest's own, per phase
+
+
 @pytest.fixture(scope="module")
-def stack():
+def environment_before():
+    return _environment()
+
+
+@pytest.fixture(scope="module")
+def stack(environment_before):
+    from hub.handlers import composition
+
     with local_stack(stack_name="hub-target", pollers=False, save_to=False) as s:
         yield s
+    composition.use(None)
 
 
 def test_local_target_fifo_queue_round_trip_with_group(stack):
-    sqs = boto3.client("sqs")
+    sqs = stack.client("sqs")
     url = stack.stack_info.env["VALIDATED_QUEUE_URL"]
     body = json.dumps({"probe": uuid.uuid4().hex})
     sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="child-1",
@@ -35,7 +47,7 @@ def test_local_target_fifo_queue_round_trip_with_group(stack):
 
 
 def test_local_target_state_table_household_index(stack):
-    ddb = boto3.client("dynamodb")
+    ddb = stack.client("dynamodb")
     table = stack.stack_info.env["STATE_TABLE"]
     hh = f"hh-{uuid.uuid4().hex[:8]}"
     for i in range(2):
@@ -52,13 +64,13 @@ def test_local_target_state_table_household_index(stack):
 
 def test_local_target_archive_secret_and_digest_key(stack):
     env = stack.stack_info.env
-    s3 = boto3.client("s3")
+    s3 = stack.client("s3")
     key = f"messages/{uuid.uuid4()}.json"
     s3.put_object(Bucket=env["ARCHIVE_BUCKET"], Key=key, Body=b"{}")
     assert s3.get_object(Bucket=env["ARCHIVE_BUCKET"], Key=key)["Body"].read() == b"{}"
-    secret = boto3.client("secretsmanager").get_secret_value(SecretId=env["AUDIT_HMAC_SECRET_ARN"])
+    secret = stack.client("secretsmanager").get_secret_value(SecretId=env["AUDIT_HMAC_SECRET_ARN"])
     assert len(secret["SecretString"]) >= 32
-    mac = boto3.client("kms").generate_mac(KeyId=env["AUDIT_DIGEST_KEY_ID"], Message=b"chain-head",
+    mac = stack.client("kms").generate_mac(KeyId=env["AUDIT_DIGEST_KEY_ID"], Message=b"chain-head",
                                            MacAlgorithm="HMAC_SHA_256")["Mac"]
     assert len(mac) == 32
 
@@ -71,11 +83,25 @@ def test_local_target_api_requires_credentials(stack):
 
 
 def test_local_target_uses_the_emulator_it_was_given(stack):
-    import os
-
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
-    assert stack.endpoint == endpoint and stack.stack_info.endpoint_url.rstrip("/") == endpoint.rstrip("/")
+    if endpoint:  # an emulator named by the environment: used as it is
+        assert stack.server is None and stack.endpoint == endpoint
+    else:  # none named: the stack's own moto, which the environment is not told about
+        assert stack.server is not None and stack.endpoint.startswith("http://127.0.0.1:")
+    assert stack.stack_info.endpoint_url.rstrip("/") == stack.endpoint.rstrip("/")
     if os.environ.get("HUB_LOCAL_STACK_FILE"):  # under infra/localstack/run.sh: the CloudFormation stack is reused
         assert stack.server is None
-        assert boto3.client("cloudformation").describe_stacks(
+        assert stack.client("cloudformation").describe_stacks(
             StackName=stack.stack_info.stack_name)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_local_target_hands_the_handlers_its_ports_and_leaves_the_environment_alone(stack, environment_before):
+    from hub.handlers import composition
+
+    # the handlers' composition is the stack's ports, on the stack's emulator and resources
+    assert composition.current() is stack.ports
+    assert stack.ports.clients.endpoint_url == stack.endpoint
+    assert stack.ports.settings.state_table == stack.stack_info.env["STATE_TABLE"]
+    assert stack.ports.queues.depth(stack.stack_info.env["VALIDATED_QUEUE_URL"])["visible"] >= 0
+    # and nothing was written to the environment for it
+    assert _environment() == environment_before

@@ -29,10 +29,9 @@ class StackEnv:
 
 def stack_ports(info):
     """Ports on the embedded stack `info` describes: a fresh composition, with its own clients and services."""
-    from hub.bootstrap import Clients, build
-    from hub.settings import Settings
+    from hub.local.hub_ports import stack_ports as ports_on  # the emulator's credentials come with its session
 
-    return build(Settings.from_env(info.env), Clients(endpoint_url=info.endpoint_url, region=info.region))
+    return ports_on(info)
 
 
 class LogCapture(logging.Handler):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 
 import typer
@@ -42,7 +41,7 @@ def agency_add(ods: str = typer.Option(..., help="ODS code, e.g. A81001"),
         raise typer.Exit(EXIT_USAGE)
     except Exception as exc:  # noqa: BLE001 - connection problems
         raise unreachable(exc)
-    if os.environ.get("AWS_ENDPOINT_URL") and stack_state.API_FILE.exists():  # remember local keys for `safeguard send`
+    if stack_state.on_emulator() and stack_state.API_FILE.exists():  # remember local keys for `safeguard send`
         data = stack_state.read_api_file()
         data.setdefault("keys", {})[ods] = {"kind": kind, "key": token}
         stack_state.write_api_file(data)

@@ -29,26 +29,39 @@ DEFAULT_SCENARIO = repo_path("events/scenarios/child-s")
 
 
 # ---------------------------------------------------------------- the stack file
-def use_local_stack() -> bool:
-    """Point boto3 and the composition root at the stack `safeguard up` started (its stack file), unless
-    the environment already names a stack (the functions' variables, e.g. for real AWS) or AWS_ENDPOINT_URL
-    names another emulator than the file's."""
+def local_stack_info():
+    """The StackInfo of the stack `safeguard up` started (its stack file), unless the environment already
+    names a stack (the functions' variables, e.g. for real AWS) or AWS_ENDPOINT_URL names another emulator
+    than the file's. None when no local stack applies."""
     from hub.settings import STATE_TABLE
 
     if os.environ.get(STATE_TABLE) or not STACK_FILE.exists():
-        return False
+        return None
     from hub.local.stack_info import StackInfo
 
     info = StackInfo.load(STACK_FILE)
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
     if endpoint and endpoint.rstrip("/") != info.endpoint_url.rstrip("/"):
-        return False  # another emulator: the stack file is not about it
-    os.environ.update(info.env)
-    os.environ.update({"AWS_ENDPOINT_URL": info.endpoint_url, "AWS_DEFAULT_REGION": info.region,
-                       "AWS_REGION": info.region})
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+        return None  # another emulator: the stack file is not about it
+    return info
+
+
+def use_local_stack() -> bool:
+    """Make the ports of the stack `safeguard up` started this process's composition, if that stack applies
+    (see `local_stack_info`); otherwise the composition stays the environment's."""
+    info = local_stack_info()
+    if info is None:
+        return False
+    from hub.handlers import composition
+    from hub.local.hub_ports import stack_ports as ports_on
+
+    composition.use(ports_on(info))
     return True
+
+
+def on_emulator() -> bool:
+    """The commands talk to an emulator (the local stack, or AWS_ENDPOINT_URL), not to AWS."""
+    return local_stack_info() is not None or bool(os.environ.get("AWS_ENDPOINT_URL"))
 
 
 def stack_resources() -> dict[str, str]:
@@ -63,10 +76,11 @@ def stack_resources() -> dict[str, str]:
 
 # ---------------------------------------------------------------- the hub's ports
 def ports():
-    """The process's composition (`safeguard up` and `demo` install the embedded stack's)."""
-    from hub.bootstrap import get_hub
+    """This process's composition: the local stack's after `use_local_stack()`, the embedded stack's
+    under `safeguard up` and `demo` (their runtime installs it), else built from the environment."""
+    from hub.handlers import composition
 
-    return get_hub()
+    return composition.current()
 
 
 def stack_ports(setting: str):

@@ -21,7 +21,6 @@ def up(port: int = typer.Option(8080, help="API port on 127.0.0.1 (0 picks a fre
        json_out: bool = typer.Option(False, "--json", help="print one JSON line {api_url, endpoint, keys} when ready"),
        ) -> None:
     """Start the embedded stack (moto server + the functions) and serve the API until Ctrl-C or SIGTERM."""
-    from hub.bootstrap import set_hub
     from hub.local.stack import local_stack
 
     stop = threading.Event()
@@ -35,7 +34,6 @@ def up(port: int = typer.Option(8080, help="API port on 127.0.0.1 (0 picks a fre
         raise typer.Exit(EXIT_USAGE)
     try:
         stack.stack_info.save(stack_state.STACK_FILE)  # also when an earlier deploy was reused (HUB_LOCAL_STACK_FILE)
-        set_hub(None)
         keys = provision(stack_state.load_agencies(agencies))
         stack_state.write_api_file({"api_url": stack.api_url, "keys": keys})
         if json_out:
@@ -53,5 +51,4 @@ def up(port: int = typer.Option(8080, help="API port on 127.0.0.1 (0 picks a fre
         for f in (stack_state.STACK_FILE, stack_state.API_FILE):
             f.unlink(missing_ok=True)
         stack.stop()
-        set_hub(None)
     out.print("stopped")

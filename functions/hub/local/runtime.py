@@ -5,16 +5,20 @@ is local. Wiring (routes, authorizer, queues, batch sizes, schedules) comes from
 `StackInfo.functions`. `LocalRuntime` is a façade over the parts, each in its own module:
 `invoker` (handlers and Lambda contexts), `api_gateway` (HTTP server, routing, authorizer),
 `sqs_sources` (event source mappings) and `schedules` (EventBridge rules).
+
+The runtime never edits `os.environ` or `sys.path`. On construction it calls `compose(stack_info, clock)`,
+which hands the handlers what Lambda would give them through the environment; the default,
+`hub_ports.compose_hub`, builds the hub's ports on the stack and installs them with
+`hub.handlers.composition.use`. Handler modules are loaded from their CodeUri by `invoker`.
 """
 from __future__ import annotations
 
-import os
-import sys
 import threading
 from datetime import datetime
 from typing import Any, Callable
 
 from hub.local.api_gateway import ApiGateway, evaluate_policy
+from hub.local.hub_ports import compose_hub, emulator_session
 from hub.local.invoker import Invoker, LambdaContext
 from hub.local.schedules import Schedules, rate_seconds, scheduled_event
 from hub.local.sqs_sources import SqsEventSources
@@ -34,10 +38,15 @@ class LocalRuntime:
         failed_visibility_timeout: int | None = None,
         schedule_timer: bool = False,
         serialize: bool = True,
+        clock: Callable[[], datetime] | None = None,
+        compose: Callable[[StackInfo, Callable[[], datetime] | None], Any] = compose_hub,
     ):
         """failed_visibility_timeout: None = failed records wait out the queue's VisibilityTimeout, as in
-        Lambda; a number (e.g. 0) makes them visible again sooner, for fast local retries."""
+        Lambda; a number (e.g. 0) makes them visible again sooner, for fast local retries.
+        clock: the handlers' clock (default: the wall clock), passed to `compose`.
+        compose: builds and installs the handlers' composition; its result is kept as `ports`."""
         self.info = stack_info
+        self.clock = clock
         self.schedule_timer = schedule_timer
         self._invoker = Invoker(stack_info, serialize=serialize)
         self._api = ApiGateway(stack_info, self.invoke, host=host, port=api_port)
@@ -49,21 +58,9 @@ class LocalRuntime:
         self._api_thread: threading.Thread | None = None
         self._sqs = None
         self._sqs_lock = threading.Lock()
-        self._prepare_env()
+        self.ports = compose(stack_info, clock)
 
-    # ------------------------------------------------------------------ environment and invocation
-    def _prepare_env(self) -> None:
-        os.environ.update(self.info.env)
-        os.environ["AWS_ENDPOINT_URL"] = self.info.endpoint_url
-        os.environ["AWS_DEFAULT_REGION"] = self.info.region
-        os.environ["AWS_REGION"] = self.info.region
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-        os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-        for spec in self.info.functions.values():
-            if spec.code_uri and spec.code_uri not in sys.path:
-                sys.path.insert(0, spec.code_uri)
-
+    # ------------------------------------------------------------------ invocation
     @property
     def _handlers(self) -> dict[str, Callable]:
         """The loaded handlers; clearing them makes the next invocations cold."""
@@ -86,11 +83,8 @@ class LocalRuntime:
     def _sqs_client(self):
         with self._sqs_lock:
             if self._sqs is None:
-                import boto3
-
-                self._sqs = boto3.session.Session(region_name=self.info.region).client(
-                    "sqs", endpoint_url=self.info.endpoint_url
-                )
+                session = emulator_session(self.info.region)
+                self._sqs = session.client("sqs", endpoint_url=self.info.endpoint_url)
             return self._sqs
 
     # ------------------------------------------------------------------ API Gateway

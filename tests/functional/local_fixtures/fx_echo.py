@@ -1,17 +1,20 @@
 """Test API function: echoes what API Gateway handed it; POST also enqueues the body."""
 import json
-import os
-
-import boto3
 
 CALLS: list[dict] = []
+PORTS: dict = {}  # the composition the runtime hands in: {"sqs": client, "work_queue_url": url}
+
+
+def use(ports: dict) -> None:
+    PORTS.clear()
+    PORTS.update(ports)
 
 
 def lambda_handler(event, context):
     CALLS.append(event)
     if event["httpMethod"] == "POST" and not event.get("isBase64Encoded"):
-        boto3.client("sqs").send_message(
-            QueueUrl=os.environ["WORK_QUEUE_URL"], MessageBody=event["body"] or "",
+        PORTS["sqs"].send_message(
+            QueueUrl=PORTS["work_queue_url"], MessageBody=event["body"] or "",
             MessageGroupId="api", MessageDeduplicationId=event["requestContext"]["requestId"],
         )
     return {
