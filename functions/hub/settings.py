@@ -1,7 +1,9 @@
-"""Environment variable names: the contract between template.yaml and the code.
+"""Environment variable names, the contract between template.yaml and the code, and `Settings`.
 
-template.yaml sets these on each function (from !Ref / !GetAtt); the local runtime
-sets them from the resources it created. Only `hub.bootstrap` reads them.
+template.yaml sets these on each function (from !Ref / !GetAtt). `Settings.from_env()` reads them
+in two places only: `hub.handlers.composition` (a Lambda container's composition) and the CLI's stack
+lookup. The local runtime passes the variables of the resources it created as a mapping,
+`Settings.from_env(info.env)`, so nothing edits `os.environ`; everything else receives `Settings`.
 """
 from __future__ import annotations
 
