@@ -67,8 +67,9 @@ def in_memory_ports(settings=None, *, clock: Callable[[], datetime] | None = Non
 
 # ------------------------------------------------------------------ idempotency store
 def in_memory_idempotency_store():
-    """A Powertools idempotency persistence layer in a dict, with DynamoDBPersistenceLayer's put rule:
-    a record may be replaced only once it has expired (or its in-progress lease has)."""
+    """A Powertools idempotency persistence layer in a dict, with DynamoDBPersistenceLayer's put rule: a
+    record may be replaced only once it has expired (or its in-progress lease has), and a put that meets a
+    live record checks the payload hash first (other content for the same key: IdempotencyValidationError)."""
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyItemAlreadyExistsError,
         IdempotencyItemNotFoundError,
@@ -91,6 +92,7 @@ def in_memory_idempotency_store():
             lapsed = old is not None and old.status == "INPROGRESS" and lease is not None \
                 and lease < time.time() * 1000
             if old is not None and not old.is_expired and not lapsed:
+                self._validate_payload(data_payload=data_record, stored_data_record=old)  # 409 on other content
                 raise IdempotencyItemAlreadyExistsError(old_data_record=old)
             self.items[data_record.idempotency_key] = data_record
 
