@@ -117,3 +117,47 @@ def test_engine_arrival_order_gives_same_records():
             hub.send(m, now="2011-09-02T00:00")
         outs.append(sorted((r["type"], r["rule"], r["alert_id"], r.get("raised_at")) for r in hub.alerts()))
     assert all(o == outs[0] for o in outs) and outs[0]
+
+
+def _one_letter_keys(entry: dict) -> dict:
+    """A ledger entry as format 1 stored it."""
+    names = {"rule": "r", "raised_at": "at", "withdrawn": "w", "resolution": "res"}
+    out = {names.get(k, k): v for k, v in entry.items()}
+    if "res" in out:
+        out["res"] = {("at" if k == "resolved_at" else k): v for k, v in out["res"].items()}
+    return out
+
+
+def test_state_reads_a_ledger_stored_with_one_letter_keys():
+    # GIVEN a format 1 item: ledger entries keyed "r", "at", "w", "res"
+    item = {"fmt": 1, "nhs_number": C.nhs_number, "facts": [], "patient": {}, "version": 3, "ledger": [
+        {"id": "a1", "r": "injury-not-examined", "at": "2011-08-06T10:00:00+00:00",
+         "res": {"at": "2011-08-06T12:00:00+00:00", "reason": "examined"}},
+        {"id": "a2", "r": "immunisation-overdue", "at": "2011-08-23T23:00:00+00:00", "doses": [["pcv", 1]], "w": True,
+         "res": {"at": "2011-08-24T09:00:00+00:00", "reason": "withdrawn"}},
+    ]}
+    # WHEN read THEN the entries carry the named keys, and are written back that way
+    s = ChildState.from_item(item)
+    assert s.ledger == {
+        "a1": {"rule": "injury-not-examined", "raised_at": "2011-08-06T10:00:00+00:00",
+               "resolution": {"resolved_at": "2011-08-06T12:00:00+00:00", "reason": "examined"}},
+        "a2": {"rule": "immunisation-overdue", "raised_at": "2011-08-23T23:00:00+00:00", "doses": [["pcv", 1]],
+               "withdrawn": True, "resolution": {"resolved_at": "2011-08-24T09:00:00+00:00", "reason": "withdrawn"}},
+    }
+    assert s.to_item()["fmt"] == 2 and ChildState.from_item(s.to_item()).ledger == s.ledger
+
+
+def test_state_an_alert_in_a_format_1_ledger_does_not_alert_again():
+    # GIVEN a child whose alerts were saved in format 1
+    hub = Hub()
+    for m in MSGS[:4]:
+        hub.send(m)
+    raised = {r["alert_id"] for r in hub.alerts()}
+    assert raised
+    item = hub.repo.get(C.nhs_number).to_item()
+    hub.repo.put(ChildState.from_item(dict(item, fmt=1, ledger=[_one_letter_keys(e) for e in item["ledger"]])))
+    # WHEN the rest of the chronology arrives THEN none of those alerts is raised a second time
+    for m in MSGS[4:]:
+        hub.send(m)
+    ids = [r["alert_id"] for r in hub.alerts()]
+    assert raised <= set(ids) and len(ids) == len(set(ids))

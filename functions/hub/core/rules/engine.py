@@ -21,19 +21,23 @@ class Decision:
     states: list[ChildState]  # every child state changed (to put)
 
 
+def _resolution_entry(res: Resolution) -> dict:
+    return {"resolved_at": iso(res.at), "reason": res.reason}
+
+
 def _open(e: dict) -> bool:
-    return not e.get("w") and not e.get("res")
+    return not e.get("withdrawn") and not e.get("resolution")
 
 
 def _match(state: ChildState, f: Finding) -> str | None:
     e = state.ledger.get(f.alert_id)
-    if e is not None and not e.get("w"):
+    if e is not None and not e.get("withdrawn"):
         return f.alert_id
     if f.by_episode:
         for aid, e in sorted(state.ledger.items()):
-            if e["r"] != f.rule or e.get("w"):
+            if e["rule"] != f.rule or e.get("withdrawn"):
                 continue
-            at = parse_iso(e["at"])
+            at = parse_iso(e["raised_at"])
             if f.raised_at <= at and (f.episode_end is None or at < f.episode_end):
                 return aid
     return None
@@ -91,8 +95,8 @@ def _only_doses(f: Finding, doses: list[tuple[str, int]], nhs: str) -> Finding:
 
 
 def _gone_reason(state: ChildState, entry: dict, cause: Message) -> Resolution:
-    if entry["r"] == "child-not-seen" and entry.get("since"):
-        since, raised = parse_iso(entry["since"]), parse_iso(entry["at"])
+    if entry["rule"] == "child-not-seen" and entry.get("since"):
+        since, raised = parse_iso(entry["since"]), parse_iso(entry["raised_at"])
         for v in state.view().seen:
             if v.fact.seen and since <= v.fact.start < raised:
                 return Resolution(v.fact.start, "seen", v.evidence)
@@ -127,7 +131,7 @@ def evaluate(
             if m:
                 matched.add(m)
     for aid, e in state.ledger.items():
-        if e["r"] == IMM and any(tuple(d) in current_doses for d in e.get("doses", ())):
+        if e["rule"] == IMM and any(tuple(d) in current_doses for d in e.get("doses", ())):
             matched.add(aid)
 
     # alerts whose facts no longer hold (a cancel or correction)
@@ -136,11 +140,11 @@ def evaluate(
             if _open(e) and aid not in matched:
                 res = _gone_reason(state, e, cause)
                 if res.reason == "withdrawn":
-                    e["w"] = True
-                e["res"] = {"at": iso(res.at), "reason": res.reason}
-                resolutions.append(_resolution_record(state, aid, e["r"], res))
+                    e["withdrawn"] = True
+                e["resolution"] = _resolution_entry(res)
+                resolutions.append(_resolution_record(state, aid, e["rule"], res))
 
-    alerted_doses = {tuple(d) for e in state.ledger.values() if e["r"] == IMM and not e.get("w") for d in e.get("doses", ())}
+    alerted_doses = {tuple(d) for e in state.ledger.values() if e["rule"] == IMM and not e.get("withdrawn") for d in e.get("doses", ())}
     next_due: datetime | None = None
 
     def later(t: datetime) -> None:
@@ -160,14 +164,14 @@ def evaluate(
             if len(fresh) < len(f.doses):
                 f = _only_doses(f, fresh, state.nhs_number)
             alerted_doses.update(fresh)
-            state.ledger[f.alert_id] = {"r": f.rule, "at": iso(f.raised_at), "doses": [list(d) for d in fresh]}
+            state.ledger[f.alert_id] = {"rule": f.rule, "raised_at": iso(f.raised_at), "doses": [list(d) for d in fresh]}
             alerts.append(_alert_record(state, f, config, now))
             continue
         m = _match(state, f)
         if m is not None:
             e = state.ledger[m]
-            if f.resolution is not None and not e.get("res"):
-                e["res"] = {"at": iso(f.resolution.at), "reason": f.resolution.reason}
+            if f.resolution is not None and not e.get("resolution"):
+                e["resolution"] = _resolution_entry(f.resolution)
                 resolutions.append(_resolution_record(state, m, f.rule, f.resolution))
             continue
         if not ready:
@@ -175,13 +179,13 @@ def evaluate(
             continue
         if f.resolution is not None and f.resolution.reason == "late-report":
             continue  # examined in time: the rule never became true
-        entry = {"r": f.rule, "at": iso(f.raised_at)}
+        entry = {"rule": f.rule, "raised_at": iso(f.raised_at)}
         if f.since is not None:
             entry["since"] = iso(f.since)
         state.ledger[f.alert_id] = entry
         alerts.append(_alert_record(state, f, config, now))
         if f.resolution is not None:
-            entry["res"] = {"at": iso(f.resolution.at), "reason": f.resolution.reason}
+            entry["resolution"] = _resolution_entry(f.resolution)
             resolutions.append(_resolution_record(state, f.alert_id, f.rule, f.resolution))
 
     state.next_due = iso(next_due) if next_due is not None else None

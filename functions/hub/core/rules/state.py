@@ -19,7 +19,7 @@ from hub.core.messages import Message
 
 from .calendars import iso, parse_iso
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: ledger entries with named keys (format 1 items still read)
 
 # the slots child state gives special treatment (the registry names every slot)
 REGISTRATION = "reg"  # carries Patient data, kept as patient values rather than fact data
@@ -71,6 +71,18 @@ def _data_to_fact(kind: str, key: str, rid: str, data: dict) -> Any:
     return cls(**kw)
 
 
+# ledger entries were stored with one-letter keys before STATE_FORMAT 2
+_LEDGER_KEYS_V1 = {"r": "rule", "at": "raised_at", "w": "withdrawn", "res": "resolution"}
+
+
+def _ledger_entry(stored: dict) -> dict:
+    entry = {_LEDGER_KEYS_V1.get(k, k): v for k, v in stored.items()}
+    res = entry.get("resolution")
+    if isinstance(res, dict) and "at" in res:
+        entry["resolution"] = {("resolved_at" if k == "at" else k): v for k, v in res.items()}
+    return entry
+
+
 def _version_gt(a: tuple[str, str], b: tuple[str, str]) -> bool:
     # (iso UTC timestamp, message id); iso strings of equal format sort by time
     return (parse_iso(a[0]), a[1]) > (parse_iso(b[0]), b[1])
@@ -118,7 +130,9 @@ class ChildState:
     facts: dict[str, FactRecord] = field(default_factory=dict)  # "<kind>|<key>" -> record
     # latest Patient data by Bundle.timestamp, per element: name -> [value, ts, mid]
     patient: dict[str, list] = field(default_factory=dict)
-    ledger: dict[str, dict] = field(default_factory=dict)  # alert_id -> ledger entry
+    # alert_id -> {"rule", "raised_at" (iso), optional "doses" [[vaccine, dose]], "since" (iso),
+    # "withdrawn" (True), "resolution" {"resolved_at" (iso), "reason"}}
+    ledger: dict[str, dict] = field(default_factory=dict)
     next_due: str | None = None  # iso UTC; the next instant a time-based rule could become true
     version: int = 0
 
@@ -215,7 +229,7 @@ class ChildState:
             facts[f"{r.kind}|{r.key}"] = r
         ledger = {}
         for e in item.get("ledger", []):
-            e = dict(e)
+            e = _ledger_entry(e)
             ledger[e.pop("id")] = e
         return cls(
             nhs_number=item["nhs_number"],
