@@ -256,15 +256,3 @@ def rules_service(ports: HubPorts) -> "RulesService":
     return RulesService(ports.state, ports.ledger, ports.queues, ports.audit, ports.clock, config=ports.rules_config,
                         alerts_queue_url=ports.settings.alerts_queue_url, hmac_key=ports.hmac_key)
 
-
-# Transitional, until every caller uses `hub.handlers.composition`: removed in this same piece of work.
-def get_hub() -> HubPorts:
-    from hub.handlers import composition
-
-    return composition.current()
-
-
-def set_hub(ports: HubPorts | None) -> None:
-    from hub.handlers import composition
-
-    composition.use(ports)
