@@ -116,7 +116,7 @@ def populate_states(hub, children: int, due: int = 100) -> float:
     (on a CP plan, never seen), written as DynamoDBStateRepository writes them. Returns seconds."""
     from hub.adapters.dynamodb_state import _pk, _shard, _utc_key
     from hub.core.rules import ChildState, InMemoryStateRepository, RulesConfig, on_message
-    from hub.core.rules.testing import Child, at, nhs_number, plan_start
+    from tests.support.rule_builders import Child, at, nhs_number, plan_start
 
     t0 = time.perf_counter()
     config, scratch = RulesConfig(), InMemoryStateRepository()

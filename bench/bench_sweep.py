@@ -10,9 +10,12 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from pathlib import Path
 
-from hub.core.rules import ChildState, InMemoryStateRepository, RulesConfig, on_message, on_tick
-from hub.core.rules.testing import Child, at, nhs_number, plan_start
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from hub.core.rules import ChildState, InMemoryStateRepository, RulesConfig, on_message, on_tick  # noqa: E402
+from tests.support.rule_builders import Child, at, nhs_number, plan_start  # noqa: E402
 
 DUE = 100
 NOW = at("2011-05-20T00:00")

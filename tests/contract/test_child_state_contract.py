@@ -39,7 +39,7 @@ def test_an_unknown_child_has_no_state(store):
 
 
 def test_a_state_reads_back_equal_including_facts_and_the_alert_ledger(store):
-    from hub.core.rules.testing import Child, injury
+    from tests.support.rule_builders import Child, injury
 
     kid = Child(nhs_number(2), "2025-06-01", household="H-2")
     s = ChildState(nhs_number=kid.nhs_number)

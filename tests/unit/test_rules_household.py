@@ -2,7 +2,7 @@
 import pytest
 
 from hub.core.rules import RulesConfig
-from hub.core.rules.testing import Child, Hub, appt, concern, nhs_number, plan_end, plan_start
+from tests.support.rule_builders import Child, Hub, appt, concern, nhs_number, plan_end, plan_start
 
 
 def _kids():

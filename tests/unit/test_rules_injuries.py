@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta
 
 from hub.core.rules.calendars import parse_iso
-from hub.core.rules.testing import Child, Hub, at, exam, injury, mobility, nhs_number, plan_start
+from tests.support.rule_builders import Child, Hub, at, exam, injury, mobility, nhs_number, plan_start
 
 BORN = "2011-03-15"
 

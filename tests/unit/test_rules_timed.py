@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from hub.core.rules.calendars import nth_working_day_after, parse_iso
-from hub.core.rules.testing import Child, Hub, appt, at, imm, nhs_number, plan_end, plan_start, seen
+from tests.support.rule_builders import Child, Hub, appt, at, imm, nhs_number, plan_end, plan_start, seen
 
 
 # ---- immunisation-overdue ------------------------------------------------------------

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.core.rules import ChildState, InMemoryStateRepository
-from hub.core.rules.testing import Child, Hub, at, concern, imm, injury, nhs_number, plan_end, plan_start, seen
+from tests.support.rule_builders import Child, Hub, at, concern, imm, injury, nhs_number, plan_end, plan_start, seen
 
 C = Child(nhs_number(41), "2011-06-01", household="H-41")
 

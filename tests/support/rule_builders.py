@@ -1,4 +1,7 @@
-"""Builders for ``Message`` objects in tests and benchmarks (no validator needed)."""
+"""Builders of ``Message`` objects and facts for the rules engine, and an in-memory hub with a hand-driven clock.
+
+For tests and benchmarks (no validator needed); the event a fact belongs to comes from the event registry.
+"""
 from __future__ import annotations
 
 import itertools
@@ -6,6 +9,7 @@ import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from hub.core.events import spec_for_fact
 from hub.core.messages import (
     AppointmentFact,
     ConcernFact,
@@ -19,6 +23,10 @@ from hub.core.messages import (
     RegistrationFact,
     SeenFact,
 )
+from tests.support.nhs import nhs_number
+
+__all__ = ["Child", "Hub", "appt", "at", "concern", "exam", "imm", "injury", "key", "mobility", "nhs_number",
+           "plan_end", "plan_start", "seen"]
 
 LONDON = ZoneInfo("Europe/London")
 _NS = uuid.UUID("6f1c9c9e-0d7b-4d55-9a8e-1f1ad3a7b001")
@@ -76,18 +84,6 @@ def mobility(k: str, mobile: bool, when: str) -> MobilityFact:
     return MobilityFact(key=key(k), resource_id=k, mobile=mobile, effective=at(when))
 
 
-_EVENT_OF = {
-    InjuryFact: "injury-observed",
-    ExaminationFact: "medical-examination",
-    ImmunisationFact: "immunisation-recorded",
-    AppointmentFact: "appointment-outcome",
-    SeenFact: "child-seen",
-    ConcernFact: "concern-recorded",
-    MobilityFact: "mobility-assessed",
-    RegistrationFact: "child-registered",
-}
-
-
 class Child:
     def __init__(self, nhs_number: str, birth: str, gp: str | None = "A81001", household: str | None = None):
         self.nhs_number = nhs_number
@@ -103,8 +99,10 @@ class Child:
     def msg(self, *facts, ts: str, event: str | None = None, event_type: str = "new", sender: str = "RX1",
             kind: str | None = None, mid: str | None = None, **patient_over) -> Message:
         if event is None:
-            f = facts[0]
-            event = ("plan-ended" if f.status == "finished" else "plan-started") if isinstance(f, PlanFact) else _EVENT_OF[type(f)]
+            spec = spec_for_fact(facts[0])
+            if spec is None:
+                raise KeyError(type(facts[0]))
+            event = spec.code
         mid = mid or str(uuid.uuid5(_NS, f"{self.nhs_number}-{next(_counter)}"))
         return Message(message_id=mid, bundle_id=mid, timestamp=at(ts), event=event, event_type=event_type,
                        sender_ods=sender, patient=self.patient(**patient_over), facts=tuple(facts), sender_kind=kind)
@@ -113,17 +111,6 @@ class Child:
         p = self.patient(**{k: v for k, v in kw.items() if k in ("birth_date", "gp_ods", "household")})
         return self.msg(RegistrationFact(key=f"https://fhir.nhs.uk/Id/nhs-number|{self.nhs_number}",
                                          resource_id=self.nhs_number, patient=p), ts=ts, event="child-registered", **kw)
-
-
-def nhs_number(seed: int) -> str:
-    """A valid Modulus 11 NHS number, distinct for each ``seed`` (0 <= seed < 9 000 000)."""
-    for j in range(11):
-        base = f"9{(seed * 11 + j) % 10**8:08d}"
-        s = sum(int(d) * w for d, w in zip(base, range(10, 1, -1)))
-        check = (11 - s % 11) % 11
-        if check != 10:
-            return base + str(check)
-    raise AssertionError("unreachable: one in eleven consecutive bases has check digit 10")
 
 
 class Hub:
