@@ -22,7 +22,7 @@ from packaging.utils import canonicalize_name
 from hub.local.template import DEFAULT_TEMPLATE, REPO_ROOT, load_template
 
 # The package's development-only parts, which the artefact must leave out (and nothing else).
-DEV_ONLY = ("hub/cli", "hub/local", "hub/core/rules/testing.py")
+DEV_ONLY = ("hub/cli", "hub/local")
 # Never in a Lambda artefact, whatever the package grows.
 FORBIDDEN_PARTS = {"cli", "local", "tests", "bench", "tools", "__pycache__"}
 # Provided by the Lambda Python runtime, so not in requirements.txt.
