@@ -1,16 +1,21 @@
-"""Build the valid example messages in events/valid/ (deterministic; re-run after contract changes).
+"""Build the example messages in events/valid/ and events/invalid/ (deterministic; re-run after contract changes).
 
-    .venv/bin/python events/build_examples.py
+    .venv/bin/python events/build_examples.py [DIR]    # DIR defaults to events/
+
+Every event in the registry (hub.core.events) needs an example here; the build stops when one is missing.
 """
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from pathlib import Path
 
+from hub.core.events import event_spec, event_specs
+
 HUB = "https://safeguarding-hub.example/fhir"
 CS = f"{HUB}/CodeSystem/concept"
-OUT = Path(__file__).parent / "valid"
+HERE = Path(__file__).parent
 
 # synthetic NHS numbers from the 999 test range, all passing Modulus 11
 CHILD_NHS = "9990012008"
@@ -57,6 +62,12 @@ def patient(gp: bool = True, nhs: str = CHILD_NHS) -> dict:
 
 def message(name: str, event: str, kind: str, timestamp: str, focus: list[dict], extra: list[dict] = (),
             pat: dict | None = None) -> dict:
+    spec = event_spec(event)
+    if spec is None:
+        raise ValueError(f"{event} is not in the event registry (hub.core.events)")
+    if spec.accepted_from is not None and kind not in spec.accepted_from:
+        raise ValueError(f"{event} is not accepted from {kind}")
+    focus_is_patient = spec.patient_element is None
     ods, _ = AGENCIES[kind]
     urls = {k: f"urn:uuid:{u(name + '/' + k)}" for k in ("header", "sender", "patient")}
     focus_urls = [f"urn:uuid:{u(name + '/focus/' + str(i))}" for i in range(len(focus))]
@@ -83,13 +94,13 @@ def message(name: str, event: str, kind: str, timestamp: str, focus: list[dict],
     }
     entries = [{"fullUrl": urls["header"], "resource": header},
                {"fullUrl": urls["sender"], "resource": org(kind)}]
-    if event != "child-registered":
+    if not focus_is_patient:
         entries.append({"fullUrl": urls["patient"], "resource": pat or patient()})
     for url, res in zip(focus_urls, focus):
         entries.append({"fullUrl": url, "resource": fix(res)})
     for url, res in zip(extra_urls, extra):
         entries.append({"fullUrl": url, "resource": fix(res)})
-    if event == "child-registered":
+    if focus_is_patient:
         header["focus"] = [{"reference": focus_urls[0]}]
     return {"resourceType": "Bundle", "id": u(name + "/bundle"), "type": "message", "timestamp": timestamp,
             "entry": entries}
@@ -224,21 +235,20 @@ def build() -> dict[str, dict]:
     sib["generalPractitioner"] = [{"reference": "EXTRA0"}]
     ex["child-registered.gp-reference"] = message("child-registered-2", "child-registered", "gp",
                                                   "2026-03-21T09:15:00Z", [sib], extra=[org("gp")])
+    missing = [spec.code for spec in event_specs() if spec.code not in ex]
+    if missing:
+        raise SystemExit(f"no example for the registered event(s) {', '.join(missing)}: add one to build()")
     return ex
 
 
-def main() -> None:
-    for name, msg in build().items():
-        (OUT / f"{name}.json").write_text(json.dumps(msg, indent=2) + "\n")
+def main_valid(valid: dict[str, dict], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, msg in valid.items():
+        (out / f"{name}.json").write_text(json.dumps(msg, indent=2) + "\n")
         print(name)
 
 
-if __name__ == "__main__":
-    main()
-
-
 # ---- invalid examples: NAME.json + NAME.expected.json (the issues that must appear) ------------------
-INVALID_OUT = Path(__file__).parent / "invalid"
 E0, E1, E2, E3 = (f"Bundle.entry[{i}].resource" for i in range(4))
 
 
@@ -349,14 +359,23 @@ def _invalid(valid: dict[str, dict]):
     return out
 
 
-def main_invalid(valid: dict[str, dict]) -> None:
+def main_invalid(valid: dict[str, dict], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     for name, body, status, issues in _invalid(valid):
         raw = body if isinstance(body, bytes) else (json.dumps(body, indent=2) + "\n").encode()
-        (INVALID_OUT / f"{name}.json").write_bytes(raw)
+        (out / f"{name}.json").write_bytes(raw)
         expected = {"status": status, "issues": [{"code": c, **({"expression": e} if e else {})} for c, e in issues]}
-        (INVALID_OUT / f"{name}.expected.json").write_text(json.dumps(expected, indent=2) + "\n")
+        (out / f"{name}.expected.json").write_text(json.dumps(expected, indent=2) + "\n")
         print("invalid/", name)
 
 
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    root = Path(args[0]) if args else HERE
+    valid = build()
+    main_valid(valid, root / "valid")
+    main_invalid(valid, root / "invalid")
+
+
 if __name__ == "__main__":
-    main_invalid(build())
+    main()

@@ -1,6 +1,6 @@
 """Generate the replay scenarios (deterministic: uuid5 ids, fixed clocks). Re-run after contract changes:
 
-    .venv/bin/python events/scenarios/build.py
+    .venv/bin/python events/scenarios/build.py [DIR]    # DIR defaults to events/scenarios/
 
 child-s/  the Child S serious case review chronology (Surrey SCB) encoded as hub messages
 control/  ordinary children whose records raise no alert
@@ -13,6 +13,8 @@ import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from hub.core.events import event_spec
 
 HERE = Path(__file__).resolve().parent
 if str(HERE.parents[1]) not in sys.path:  # run as a script: the repository root, for tests.support
@@ -78,13 +80,17 @@ class Scenario:
 
     def add(self, desc: str, event: str, kind: str, sent: datetime, kid: Kid, focus: list[dict],
             extra: list[dict] = (), event_type: str = "new") -> None:
+        spec = event_spec(event)
+        if spec is None or (spec.accepted_from is not None and kind not in spec.accepted_from):
+            raise ValueError(f"{event} from {kind}: not a registered event, or not accepted from that kind")
+        focus_is_patient = spec.patient_element is None
         self.counter += 1
         tag = f"{self.counter:04d}"
         ods, org_name = AGENCIES[kind]
         urls = {k: f"urn:uuid:{self.u(tag, k)}" for k in ("header", "sender", "patient")}
         focus_urls = [f"urn:uuid:{self.u(tag, 'focus', str(i))}" for i in range(len(focus))]
         extra_urls = [f"urn:uuid:{self.u(tag, 'extra', str(i))}" for i in range(len(extra))]
-        refs = {"PATIENT": urls["patient"] if event != "child-registered" else focus_urls[0], "SENDER": urls["sender"],
+        refs = {"PATIENT": focus_urls[0] if focus_is_patient else urls["patient"], "SENDER": urls["sender"],
                 **{f"EXTRA{i}": x for i, x in enumerate(extra_urls)}}
 
         def fix(node):
@@ -106,7 +112,7 @@ class Scenario:
         org = {"resourceType": "Organization", "id": f"org-{ods.lower()}",
                "identifier": [{"system": ODS, "value": ods}], "name": org_name}
         entries = [{"fullUrl": urls["header"], "resource": header}, {"fullUrl": urls["sender"], "resource": org}]
-        if event != "child-registered":
+        if not focus_is_patient:
             entries.append({"fullUrl": urls["patient"], "resource": kid.patient()})
         entries += [{"fullUrl": x, "resource": fix(r)} for x, r in zip(focus_urls, focus)]
         entries += [{"fullUrl": x, "resource": fix(r)} for x, r in zip(extra_urls, extra)]
@@ -385,12 +391,11 @@ CHILD_S_UNTIL = "2011-10-14T00:00:00+01:00"
 CONTROL_UNTIL_ISO = "2026-06-30T00:00:00+01:00"
 
 
-def child_s_readme() -> str:
-    """The README for child-s/, with the alert table computed by replaying the generated messages."""
+def child_s_readme(d: Path = HERE / "child-s") -> str:
+    """The README for child-s/, with the alert table computed by replaying the generated messages in ``d``."""
     from hub.core.replay import message_files, replay
     from hub.core.rules import RulesConfig
 
-    d = HERE / "child-s"
     agencies = json.loads((d / "agencies.json").read_text())
     result = replay(message_files(d), datetime.fromisoformat(CHILD_S_UNTIL), agencies, RulesConfig())
     if result.rejected:
@@ -453,10 +458,13 @@ def child_s_readme() -> str:
     ])
 
 
-def main() -> None:
-    child_s().write(HERE / "child-s")
-    control().write(HERE / "control")
-    (HERE / "child-s" / "README.md").write_text(child_s_readme())
+def main(argv: list[str] | None = None) -> None:
+    """``build.py [DIR]``: write the scenarios under DIR (default: next to this file)."""
+    args = sys.argv[1:] if argv is None else argv
+    root = Path(args[0]) if args else HERE
+    child_s().write(root / "child-s")
+    control().write(root / "control")
+    (root / "child-s" / "README.md").write_text(child_s_readme(root / "child-s"))
 
 
 if __name__ == "__main__":
