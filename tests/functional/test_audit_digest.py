@@ -6,12 +6,12 @@ import json
 import pytest
 from moto import mock_aws
 
-from hub.adapters.dynamodb_audit import _to_item
+from hub.adapters.dynamodb_audit_items import to_item
 from hub.adapters.s3_digest import AuditDigestError, S3AuditDigests
-from hub.core.audit.chain import link_many
+from hub.core.audit.chain import chain_key, link_many
 from tests.support.lambda_events import LambdaContext
 
-from audit_fixtures import BUCKET, TABLE, entry, make_aws, make_hub, make_log
+from audit_fixtures import BUCKET, HMAC_KEY, TABLE, entry, make_aws, make_hub, make_log
 
 
 @pytest.fixture
@@ -57,15 +57,15 @@ def test_audit_digest_forged_digest_fails_the_mac(aws, monkeypatch):
 
 
 def test_audit_digest_catches_a_chain_rewritten_with_its_head(aws, monkeypatch):
-    # GIVEN a digest over 6 records, then an attacker who rewrites the whole chain and its head consistently
+    # GIVEN a digest over 6 records, then an insider holding the audit key who rewrites the whole chain and its head
     log = make_log(aws.ddb)
     recs = log.append_many([entry(i) for i in range(6)])
     run_digest(aws, monkeypatch, shards=1)
     bodies = [{k: v for k, v in r.items() if k not in ("chain", "seq", "prev_hash", "hash")} for r in recs]
     bodies[2]["outcome"] = "422"
-    forged = link_many(bodies, chain="chain#00", seq=0, prev_hash="0" * 64)
+    forged = link_many(bodies, chain="chain#00", seq=0, prev_hash="0" * 64, key=chain_key(HMAC_KEY))
     for rec in forged:
-        aws.ddb.put_item(TableName=TABLE, Item=_to_item(rec))
+        aws.ddb.put_item(TableName=TABLE, Item=to_item(rec))
     aws.ddb.put_item(TableName=TABLE, Item={"pk": {"S": "chain#00"}, "sk": {"S": "head"}, "seq": {"N": "6"},
                                             "hash": {"S": forged[-1]["hash"]}, "at": {"S": forged[-1]["at"]}})
     # THEN the chain alone looks intact, but not against the signed digest

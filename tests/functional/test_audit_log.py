@@ -8,7 +8,7 @@ from moto import mock_aws
 
 from hub.adapters.dynamodb_audit import AuditWriteError, DynamoDBAuditLog
 from hub.core.audit import AuditEntry, AuditFilters, compute_hash
-from hub.core.audit.chain import link
+from hub.core.audit.chain import chain_key, link
 
 from audit_fixtures import HMAC_KEY, NHS_A, NHS_B, T0, TABLE, LockedClient, entry, make_aws, make_log, record_key
 
@@ -28,7 +28,7 @@ def test_audit_log_append_returns_chained_record_without_plain_nhs_number(aws):
     first = log.append(entry(0))
     second = log.append(entry(1))
     assert (first["seq"], second["seq"]) == (1, 2)
-    assert second["prev_hash"] == first["hash"] == compute_hash(first)
+    assert second["prev_hash"] == first["hash"] == compute_hash(first, chain_key(HMAC_KEY))
     item = aws.ddb.get_item(TableName=TABLE, Key=record_key("chain#00", 1))["Item"]
     assert NHS_A not in str(item) and item["child"]["S"] == log.child_hash(NHS_A)
     assert log.head("chain#00").seq == 2 and log.verify()[0].ok
@@ -101,23 +101,23 @@ def test_audit_log_detects_deletion_in_the_table(aws):
 
 
 def test_audit_log_detects_insertion_in_the_table(aws):
-    # GIVEN an attacker who appends a well-formed, correctly hashed record without moving the head
+    # GIVEN an attacker holding the key who appends a well-formed, correctly MAC'd record without moving the head
     log = make_log(aws.ddb)
     recs = log.append_many([entry(i) for i in range(5)])
     forged = link({k: v for k, v in recs[1].items() if k not in ("chain", "seq", "prev_hash", "hash")},
-                  chain="chain#00", seq=6, prev_hash=recs[-1]["hash"])
-    from hub.adapters.dynamodb_audit import _to_item
+                  chain="chain#00", seq=6, prev_hash=recs[-1]["hash"], key=chain_key(HMAC_KEY))
+    from hub.adapters.dynamodb_audit_items import to_item
 
-    aws.ddb.put_item(TableName=TABLE, Item=_to_item(forged))
+    aws.ddb.put_item(TableName=TABLE, Item=to_item(forged))
     assert problems(log) == [("inserted", "chain#00", 6)]
 
 
 def test_audit_log_detects_insertion_between_records(aws):
     log = make_log(aws.ddb)
     recs = log.append_many([entry(i) for i in range(4)])
-    from hub.adapters.dynamodb_audit import _to_item
+    from hub.adapters.dynamodb_audit_items import to_item
 
-    item = _to_item(recs[1])
+    item = to_item(recs[1])
     item["sk"] = {"S": "r#000000000002a"}
     aws.ddb.put_item(TableName=TABLE, Item=item)
     found = problems(log)

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator
 
 from hub.adapters.errors import AgencyRegistryError, ArchiveError, QueueError, StateStoreError
-from hub.core.audit.chain import GENESIS, Head, chain_names, link_many, record_sk, shard_for, shard_key, verify_chain
+from hub.core.audit.chain import (GENESIS, Head, chain_key, chain_names, link_many, record_sk, shard_for, shard_key,
+                                  verify_chain)
 from hub.core.audit.model import AuditEntry, build_body, child_hash
 from hub.core.audit.query import AuditFilters, Cursor, matches
 from hub.core.rules import ChildState, InMemoryStateRepository
@@ -223,6 +224,7 @@ class InMemoryAuditLog:
         self._key = hmac_key
         self.shards = max(1, int(shards))
         self.chains: dict[str, list[dict]] = {c: [] for c in chain_names(self.shards)}
+        self._once: dict[str, dict] = {}
 
     def child_hash(self, nhs_number: str) -> str:
         return child_hash(self._key, nhs_number)
@@ -234,11 +236,16 @@ class InMemoryAuditLog:
         bodies = [build_body(e, self._key) for e in entries]  # all built first: a bad entry appends nothing
         out = []
         for body in bodies:
+            if body.get("once") in self._once:  # one record per business fact, as the adapter's markers keep
+                out.append(json.loads(json.dumps(self._once[body["once"]])))
+                continue
             chain = shard_for(shard_key(body), self.shards)
             recs = self.chains[chain]
             prev = recs[-1]["hash"] if recs else GENESIS
-            rec = link_many([body], chain=chain, seq=len(recs), prev_hash=prev)[0]
+            rec = link_many([body], chain=chain, seq=len(recs), prev_hash=prev, key=chain_key(self._key))[0]
             recs.append(json.loads(json.dumps(rec)))  # stored apart from what the caller holds
+            if body.get("once"):
+                self._once[body["once"]] = recs[-1]
             out.append(rec)
         return out
 
@@ -279,7 +286,7 @@ class InMemoryAuditLog:
         anchors = anchors or {}
         names = sorted(set(chains or self.chains) | set(anchors))
         return [verify_chain(c, list(self.chains.get(c, [])), head_before=self.head(c), head_after=self.head(c),
-                             anchor=anchors.get(c), start=start, end=end) for c in names]
+                             anchor=anchors.get(c), start=start, end=end, key=chain_key(self._key)) for c in names]
 
 
 # ------------------------------------------------------------------------------------- ledger, agencies

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from hub.core.audit import AuditEntry, build_body
-from hub.core.audit.chain import (GENESIS, Head, canonical, chain_name, compute_hash, link, link_many, record_sk,
+from hub.core.audit.chain import (GENESIS, Head, canonical, chain_key, chain_name, compute_hash, link, link_many, record_sk,
                                   shard_for, verify_chain)
 from hub.core.audit.model import InvalidAuditEntry, child_hash
 
@@ -147,3 +147,35 @@ def test_verify_window_reports_only_problems_in_its_span():
     assert late.ok and late.checked == 3
     early = verify_chain(CHAIN, recs, head_before=head, end=T0 + timedelta(hours=2))
     assert [(p.kind, p.seq) for p in early.problems] == [("edited", 1)]
+
+
+def test_chain_keyed_mac_rejects_records_linked_without_the_key():
+    key = chain_key(KEY)
+    recs = link_many(bodies(4), chain=CHAIN, seq=0, prev_hash=GENESIS, key=key)
+    assert verify_chain(CHAIN, stored(recs), head_before=head_of(recs), key=key).ok
+    # a forger without the key re-links the whole chain (and its head) with plain SHA-256 or a guessed key
+    for forging_key in (None, b"guess" * 8):
+        forged = link_many([{**b, "outcome": "500"} for b in bodies(4)], chain=CHAIN, seq=0, prev_hash=GENESIS,
+                           key=forging_key)
+        report = verify_chain(CHAIN, stored(forged), head_before=head_of(forged), key=key)
+        assert [(p.kind, p.seq) for p in report.problems][:1] == [("edited", 1)]
+
+
+def test_chain_key_is_not_the_pseudonym_key():
+    assert chain_key(KEY) != KEY and len(chain_key(KEY)) == 32 and chain_key(KEY) != chain_key(b"other")
+    with pytest.raises(ValueError):
+        chain_key(b"")
+
+
+def test_business_key_names_the_fact_each_action_records_once():
+    from hub.core.audit.model import business_key_of
+
+    e = AuditEntry("message.routed", T0, "POL01", "police", message_id="m1", recipient_ods="A81001", recipient_kind="gp")
+    assert business_key_of(e) == "message.routed|m1|gp|A81001"
+    assert business_key_of(AuditEntry("message.accepted", T0, "POL01", "police", message_id="m1")) == "message.accepted|POL01|m1"
+    assert business_key_of(AuditEntry("message.rejected", T0, "POL01", "police", message_id="m1")) is None
+    assert business_key_of(AuditEntry("alert.raised", T0, "hub", "rules")) is None  # no alert id: nothing to key on
+    assert business_key_of(AuditEntry("audit.query", T0, "C1", "commissioner", business_key="q-1")) == "q-1"
+    assert business_key_of(AuditEntry("message.accepted", T0, "P", "police", message_id="m", business_key="")) is None
+    once = build_body(AuditEntry("message.accepted", T0, "POL01", "police", message_id="m1"), KEY)["once"]
+    assert "m1" not in once and "POL01" not in once and len(once) == 40

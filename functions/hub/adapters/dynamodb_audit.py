@@ -1,19 +1,29 @@
-"""The hub's one audit writer (and reader): hash-chained records in DynamoDB.
+"""The hub's one audit writer (and reader): MAC-chained, append-only records in DynamoDB.
 
-Table: partition key `pk` (S) = chain name (`chain#00`..), sort key `sk` (S) =
-`r#<seq:012d>` for records and `head` for the chain head item. No GSI.
+Item shapes: `hub.adapters.dynamodb_audit_items`. No GSI.
 
-Concurrency: by default (`atomic_head=True`) each append is one TransactWriteItems
-that puts the record(s) with attribute_not_exists and moves the head item
-conditioned on its previous seq and hash, retrying on conflict with jittered
-backoff. `append_many` chains up to 99 records per transaction.
+Append-only: a record is written once, by a PutItem conditioned on attribute_not_exists, and never
+updated or deleted. Each chain's head item moves by a PutItem conditioned on the seq and hash it
+replaces. The functions' roles hold PutItem and GetItem on the table (and Query where they read) but
+never UpdateItem, DeleteItem or BatchWriteItem (`infra/checkov` checks the template for that).
+Records carry an HMAC under the chain key (`hub.core.audit.chain.chain_key`), so a table writer
+without the audit secret cannot forge a record that verifies.
 
-`atomic_head=False` ("claim" mode) puts each record conditionally on its
-(chain, seq) slot and moves the head afterwards, monotonically; the chain stays
-correct, and it avoids transactions (moto copies the whole table on every
-transaction, which makes large local load tests quadratic). If a writer dies
-between the two calls, verify reports the record as beyond the head until the
-next append moves the head past it.
+Once per business fact: a record whose body has `once` (see `hub.core.audit.model.ONCE_PER`) also
+claims the marker item `once#<token>` with attribute_not_exists; a retried step finds the marker and
+gets the first record back instead of appending a second. A marker is trusted only if the record it
+leads to carries the same token and a valid MAC, so a forged marker cannot suppress a record.
+
+Concurrency: by default (`atomic_head=True`) each append is one TransactWriteItems that puts the
+record(s), their markers and the moved head, retrying on conflict with jittered backoff. `append_many`
+chains up to 99 items per transaction.
+
+`atomic_head=False` ("claim" mode, for emulators: moto copies the whole table on every transaction,
+which makes large local load tests quadratic) puts each record conditionally on its (chain, seq) slot
+and moves the head afterwards, monotonically; it also needs Query (the tail). A marker is claimed
+before its record, naming the tail it saw, so a retry after a crash between the two searches the
+chain from there. If a writer dies between the record and the head, verify reports the record as
+beyond the head until the next append moves the head past it.
 """
 from __future__ import annotations
 
@@ -21,98 +31,25 @@ import json
 import random
 import threading
 import time
-from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator
 
 from botocore.exceptions import ClientError
 
-from hub.adapters.errors import AdapterError
-from hub.core.audit.chain import (
-    GENESIS,
-    HEAD_SK,
-    ChainReport,
-    Head,
-    chain_names,
-    link,
-    link_many,
-    record_sk,
-    shard_for,
-    shard_key,
-    verify_chain,
-)
-from hub.core.audit.model import AuditEntry, AuditError, build_body, child_hash
-from hub.core.audit.query import AuditFilters, Cursor, matches
+from hub.adapters.dynamodb_audit_items import from_item, head_item, once_item, once_key, strip_keys, to_item
+from hub.adapters.dynamodb_audit_read import AuditConflictError, AuditReadError, AuditTableReader, AuditWriteError
+from hub.core.audit.chain import Head, chain_key, hash_matches, link, link_many, record_sk, shard_for, shard_key
+from hub.core.audit.model import AuditEntry, build_body, child_hash
 
-MAX_TX_RECORDS = 99  # + the head update = DynamoDB's 100-item transaction limit
+__all__ = ["AuditConflictError", "AuditReadError", "AuditWriteError", "DynamoDBAuditLog"]
+
+MAX_TX_ITEMS = 99  # records and markers, + the head = DynamoDB's 100-item transaction limit
 MAX_TX_BYTES = 3_000_000
 _RETRYABLE = {"ConditionalCheckFailed", "TransactionConflict", "None", None}
 _THROTTLED = {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
               "TransactionInProgressException", "InternalServerError"}
 
 
-class AuditWriteError(AuditError, AdapterError):
-    pass
-
-
-class AuditReadError(AuditError, AdapterError):
-    pass
-
-
-class AuditConflictError(AuditWriteError):
-    """Gave up after too many lost races for the chain head."""
-
-
-# ---- item (de)serialisation: strings as S, ints as N, details as a JSON string -------------
-def _to_item(record: dict) -> dict:
-    item: dict[str, Any] = {"pk": {"S": record["chain"]}, "sk": {"S": record_sk(record["seq"])}}
-    for key, value in record.items():
-        if key == "details":
-            item[key] = {"S": json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)}
-        elif isinstance(value, bool):
-            item[key] = {"BOOL": value}
-        elif isinstance(value, int):
-            item[key] = {"N": str(value)}
-        elif value is not None:
-            item[key] = {"S": str(value)}
-    return item
-
-
-def _plain(av: dict) -> Any:
-    (kind, value), = av.items()
-    if kind == "S":
-        return value
-    if kind == "N":
-        d = Decimal(value)
-        return int(d) if d == d.to_integral_value() else float(d)
-    if kind == "BOOL":
-        return bool(value)
-    if kind == "NULL":
-        return None
-    if kind == "M":
-        return {k: _plain(v) for k, v in value.items()}
-    if kind == "L":
-        return [_plain(v) for v in value]
-    if kind in ("SS", "NS", "BS"):
-        return sorted(str(v) for v in value)
-    return str(value)
-
-
-def _from_item(item: dict) -> dict:
-    record = {k: _plain(v) for k, v in item.items()}
-    details = record.get("details")
-    if isinstance(details, str):
-        try:
-            record["details"] = json.loads(details)
-        except ValueError:
-            pass  # left as text: its hash will not match, verify reports it
-    return record
-
-
-def _strip_keys(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k not in ("pk", "sk")}
-
-
-class DynamoDBAuditLog:
+class DynamoDBAuditLog(AuditTableReader):
     def __init__(
         self,
         table_name: str,
@@ -128,6 +65,7 @@ class DynamoDBAuditLog:
         self.table_name = table_name
         self.client = client
         self._hmac_key = hmac_key
+        self._chain_key = chain_key(hmac_key) if hmac_key else None
         self.shards = max(1, int(shards))
         self.atomic_head = atomic_head
         self.max_attempts = max_attempts
@@ -137,17 +75,13 @@ class DynamoDBAuditLog:
         self._lock = threading.Lock()
         self.conflicts = 0  # lost races for a chain head/slot (retried); a contention metric
 
-    # ---- identity -------------------------------------------------------------------
-    @property
-    def chains(self) -> list[str]:
-        return chain_names(self.shards)
-
     def child_hash(self, nhs_number: str) -> str:
         return child_hash(self._hmac_key, nhs_number)
 
     # ---- writing ----------------------------------------------------------------------
     def append(self, entry: AuditEntry) -> dict:
-        """Append one record; returns it as stored (with chain, seq, prev_hash, hash)."""
+        """Append one record; returns it as stored (with chain, seq, prev_hash, hash), or the record
+        already written for the same business fact."""
         return self.append_many([entry])[0]
 
     def append_many(self, entries: Iterable[AuditEntry]) -> list[dict]:
@@ -169,54 +103,92 @@ class DynamoDBAuditLog:
         return out  # type: ignore[return-value]
 
     def _append_tx(self, chain: str, bodies: list[dict]) -> list[dict]:
+        results: list[dict | None] = [None] * len(bodies)
+        first: dict[str, int] = {}
+        same_as = {}  # a second body for one business fact gets the first one's record
+        for i, b in enumerate(bodies):
+            if b.get("once") in first:
+                same_as[i] = first[b["once"]]
+            elif b.get("once"):
+                first[b["once"]] = i
+        todo = [i for i in range(len(bodies)) if i not in same_as]
+        unmarked: set[int] = set()  # its marker exists but leads nowhere (forged): write without one
         for attempt in range(self.max_attempts):
+            if not todo:
+                break
             head = self._cached_head(chain) or self.head(chain)
-            records = link_many(bodies, chain=chain, seq=head.seq, prev_hash=head.hash)
-            last = records[-1]
-            items = [
-                {"Put": {"TableName": self.table_name, "Item": _to_item(r),
-                         "ConditionExpression": "attribute_not_exists(sk)"}}
-                for r in records
-            ]
-            head_update: dict[str, Any] = {
-                "TableName": self.table_name,
-                "Key": {"pk": {"S": chain}, "sk": {"S": HEAD_SK}},
-                "UpdateExpression": "SET #s = :n, #h = :h, #a = :a",
-                "ExpressionAttributeNames": {"#s": "seq", "#h": "hash", "#a": "at"},
-                "ExpressionAttributeValues": {":n": {"N": str(last["seq"])}, ":h": {"S": last["hash"]},
-                                              ":a": {"S": last["at"]}},
-            }
-            if head.seq == 0:
-                head_update["ConditionExpression"] = "attribute_not_exists(#s)"
-            else:
-                head_update["ConditionExpression"] = "#s = :ps AND #h = :ph"
-                head_update["ExpressionAttributeValues"].update({":ps": {"N": str(head.seq)}, ":ph": {"S": head.hash}})
-            items.append({"Update": head_update})
+            records = link_many([bodies[i] for i in todo], chain=chain, seq=head.seq, prev_hash=head.hash,
+                                key=self._key)
+            items: list[dict] = [{"Put": {"TableName": self.table_name, "Item": to_item(r),
+                                          "ConditionExpression": "attribute_not_exists(sk)"}} for r in records]
+            marker_of: dict[int, int] = {}  # transaction position -> body index
+            for i, rec in zip(todo, records):
+                if rec.get("once") and i not in unmarked:
+                    marker_of[len(items)] = i
+                    items.append({"Put": {"TableName": self.table_name, "ConditionExpression": "attribute_not_exists(pk)",
+                                          "Item": once_item(rec["once"], chain, seq=rec["seq"])}})
+            items.append({"Put": self._head_put(chain, head, records[-1])})
             try:
                 self.client.transact_write_items(TransactItems=items)
             except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code")
-                if code == "TransactionCanceledException":
-                    reasons = {r.get("Code") for r in exc.response.get("CancellationReasons", [])}
-                    if not reasons <= _RETRYABLE:
-                        raise AuditWriteError(f"audit append to {chain} refused: {sorted(map(str, reasons))}") from exc
-                elif code not in _THROTTLED:
-                    raise AuditWriteError(f"audit append to {chain} failed: {code}") from exc
+                reasons = self._cancellation(exc, chain)
                 self._forget_head(chain)
-                self._backoff(attempt)
+                hits = [marker_of[p] for p, code in enumerate(reasons) if p in marker_of and code == "ConditionalCheckFailed"]
+                for i in hits:
+                    found = self._recorded(bodies[i]["once"])
+                    if found is None:
+                        unmarked.add(i)
+                    else:
+                        results[i] = found
+                todo = [i for i in todo if results[i] is None]
+                if not hits:
+                    self._backoff(attempt)
                 continue
-            self._remember_head(Head(chain, last["seq"], last["hash"], last["at"]))
-            return records
-        raise AuditConflictError(f"audit append to {chain}: lost the head race {self.max_attempts} times")
+            self._remember_head(Head(chain, records[-1]["seq"], records[-1]["hash"], records[-1]["at"]))
+            for i, rec in zip(todo, records):
+                results[i] = rec
+            todo = []
+        if todo:
+            raise AuditConflictError(f"audit append to {chain}: lost the head race {self.max_attempts} times")
+        for i, j in same_as.items():
+            results[i] = results[j]
+        return results  # type: ignore[return-value]
+
+    def _head_put(self, chain: str, head: Head, last: dict) -> dict:
+        put: dict[str, Any] = {"TableName": self.table_name, "Item": head_item(chain, last["seq"], last["hash"], last["at"])}
+        if head.seq == 0:
+            put["ConditionExpression"] = "attribute_not_exists(sk)"
+        else:
+            put["ConditionExpression"] = "#s = :ps AND #h = :ph"
+            put["ExpressionAttributeNames"] = {"#s": "seq", "#h": "hash"}
+            put["ExpressionAttributeValues"] = {":ps": {"N": str(head.seq)}, ":ph": {"S": head.hash}}
+        return put
+
+    def _cancellation(self, exc: ClientError, chain: str) -> list[str | None]:
+        """Per-item reasons of a cancelled transaction ([] when throttled); raises if not retryable."""
+        code = exc.response.get("Error", {}).get("Code")
+        if code == "TransactionCanceledException":
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if not set(reasons) <= _RETRYABLE:
+                raise AuditWriteError(f"audit append to {chain} refused: {sorted(map(str, set(reasons)))}") from exc
+            return reasons
+        if code in _THROTTLED:
+            return []
+        raise AuditWriteError(f"audit append to {chain} failed: {code}") from exc
 
     def _append_claim(self, chain: str, bodies: list[dict]) -> list[dict]:
-        records = []
+        records, written = [], []
         for body in bodies:
+            found = self._claim_once(chain, body["once"]) if body.get("once") else None
+            if found is not None:
+                self._move_head_after(chain, found)  # the earlier attempt may have died before moving it
+                records.append(found)
+                continue
             for attempt in range(self.max_attempts):
                 tail = self._cached_head(chain) or self.tail(chain)
-                rec = link(body, chain=chain, seq=tail.seq + 1, prev_hash=tail.hash)
+                rec = link(body, chain=chain, seq=tail.seq + 1, prev_hash=tail.hash, key=self._key)
                 try:
-                    self.client.put_item(TableName=self.table_name, Item=_to_item(rec),
+                    self.client.put_item(TableName=self.table_name, Item=to_item(rec),
                                          ConditionExpression="attribute_not_exists(sk)")
                 except ClientError as exc:
                     code = exc.response.get("Error", {}).get("Code")
@@ -227,23 +199,57 @@ class DynamoDBAuditLog:
                     continue
                 self._remember_head(Head(chain, rec["seq"], rec["hash"], rec["at"]))
                 records.append(rec)
+                written.append(rec)
                 break
             else:
                 raise AuditConflictError(f"audit append to {chain}: lost the slot race {self.max_attempts} times")
-        last = records[-1]
+        if written:
+            self._move_head_after(chain, written[-1])
+        return records
+
+    def _move_head_after(self, chain: str, last: dict) -> None:
         try:
-            self.client.update_item(
-                TableName=self.table_name,
-                Key={"pk": {"S": chain}, "sk": {"S": HEAD_SK}},
-                UpdateExpression="SET #s = :n, #h = :h, #a = :a",
-                ConditionExpression="attribute_not_exists(#s) OR #s < :n",
-                ExpressionAttributeNames={"#s": "seq", "#h": "hash", "#a": "at"},
-                ExpressionAttributeValues={":n": {"N": str(last["seq"])}, ":h": {"S": last["hash"]}, ":a": {"S": last["at"]}},
-            )
+            self.client.put_item(TableName=self.table_name, Item=head_item(chain, last["seq"], last["hash"], last["at"]),
+                                 ConditionExpression="attribute_not_exists(sk) OR #s < :n",
+                                 ExpressionAttributeNames={"#s": "seq"},
+                                 ExpressionAttributeValues={":n": {"N": str(last["seq"])}})
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise AuditWriteError(f"audit head update on {chain} failed") from exc
-        return records
+
+    def _claim_once(self, chain: str, token: str) -> dict | None:
+        """Claim mode: the marker goes first, naming the tail; None means "not recorded yet, append"."""
+        tail = self._cached_head(chain) or self.tail(chain)
+        try:
+            self.client.put_item(TableName=self.table_name, Item=once_item(token, chain, after_seq=tail.seq),
+                                 ConditionExpression="attribute_not_exists(pk)")
+            return None
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise AuditWriteError(f"audit append to {chain} failed: cannot claim its business key") from exc
+        return self._recorded(token)  # None: an earlier attempt claimed it and died before the record
+
+    def _recorded(self, token: str) -> dict | None:
+        """The record a `once` marker leads to, if it is genuine (same token, valid MAC)."""
+        try:
+            item = self.client.get_item(TableName=self.table_name, Key=once_key(token), ConsistentRead=True).get("Item")
+        except ClientError as exc:
+            raise AuditReadError("cannot read an audit business-key marker") from exc
+        marker = from_item(item) if item else {}
+        chain = marker.get("chain")
+        if not isinstance(chain, str) or chain not in self.chains:
+            return None
+        if isinstance(marker.get("seq"), int):
+            candidates = self._query_items(chain, after_sk=record_sk(marker["seq"] - 1), max_items=1)
+        elif isinstance(marker.get("after_seq"), int):
+            candidates = self._query_items(chain, after_sk=record_sk(marker["after_seq"]))
+        else:
+            return None
+        for raw in candidates:
+            rec = from_item(raw)
+            if rec.get("once") == token and rec.get("chain") == chain and hash_matches(rec, self._key):
+                return strip_keys(rec)
+        return None
 
     def _backoff(self, attempt: int) -> None:
         with self._lock:
@@ -264,129 +270,18 @@ class DynamoDBAuditLog:
         with self._lock:
             self._heads.pop(chain, None)
 
-    # ---- reading ----------------------------------------------------------------------
-    def head(self, chain: str | None = None) -> Head:
-        """The chain's head item (seq 0 / GENESIS when the chain is empty). Strongly consistent."""
-        chain = chain or self.chains[0]
-        try:
-            resp = self.client.get_item(TableName=self.table_name, ConsistentRead=True,
-                                        Key={"pk": {"S": chain}, "sk": {"S": HEAD_SK}})
-        except ClientError as exc:
-            raise AuditReadError(f"cannot read the head of {chain}") from exc
-        item = resp.get("Item")
-        if not item:
-            return Head(chain, 0, GENESIS, None)
-        rec = _from_item(item)
-        return Head(chain, int(rec.get("seq", 0)), str(rec.get("hash", GENESIS)), rec.get("at"))
-
-    def heads(self) -> list[Head]:
-        return [self.head(c) for c in self.chains]
-
-    def tail(self, chain: str) -> Head:
-        """The last record actually stored in the chain."""
-        for item in self._query_items(chain, forward=False, page_size=1, max_items=1):
-            rec = _from_item(item)
-            if isinstance(rec.get("seq"), int) and "hash" in rec:
-                return Head(chain, rec["seq"], rec["hash"], rec.get("at"))
-        return Head(chain, 0, GENESIS, None)
-
-    def _query_items(self, chain: str, *, after_sk: str | None = None, forward: bool = True,
-                     page_size: int = 500, consistent: bool = True, max_items: int | None = None) -> Iterator[dict]:
-        """Raw items of one chain partition except the head, in sort-key order."""
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "pk = :c AND sk > :after",
-            "ExpressionAttributeValues": {":c": {"S": chain}, ":after": {"S": after_sk or HEAD_SK}},
-            "ScanIndexForward": forward,
-            "ConsistentRead": consistent,
-            "Limit": page_size,
-        }
-        if not forward:
-            kwargs["KeyConditionExpression"] = "pk = :c AND sk BETWEEN :lo AND :hi"
-            kwargs["ExpressionAttributeValues"] = {":c": {"S": chain}, ":lo": {"S": "r#"}, ":hi": {"S": "r#~"}}
-        seen = 0
-        while True:
-            try:
-                resp = self.client.query(**kwargs)
-            except ClientError as exc:
-                raise AuditReadError(f"cannot read audit chain {chain}") from exc
-            for item in resp.get("Items", []):
-                yield item
-                seen += 1
-                if max_items is not None and seen >= max_items:
-                    return
-            lek = resp.get("LastEvaluatedKey")
-            if not lek:
-                return
-            kwargs["ExclusiveStartKey"] = lek
-
-    def _items_before_head(self, chain: str) -> Iterator[dict]:
-        """Items sorting before `head` (never written by the hub, so inserted)."""
-        try:
-            resp = self.client.query(TableName=self.table_name, ConsistentRead=True,
-                                     KeyConditionExpression="pk = :c AND sk < :h",
-                                     ExpressionAttributeValues={":c": {"S": chain}, ":h": {"S": HEAD_SK}})
-        except ClientError as exc:
-            raise AuditReadError(f"cannot read audit chain {chain}") from exc
-        yield from resp.get("Items", [])
-
-    def iter_records(self, chain: str | None = None, start=None, end=None) -> Iterator[dict]:
-        """Records in chain order (chain by chain), optionally only those with start <= at < end."""
-        f = AuditFilters(start=start, end=end)
-        for c in [chain] if chain else self.chains:
-            for item in self._query_items(c, consistent=False):
-                rec = _strip_keys(_from_item(item))
-                if matches(rec, f):
-                    yield rec
-
-    def query(self, filters: AuditFilters, cursor: Cursor | None = None, limit: int = 100) -> tuple[list[dict], Cursor | None]:
-        """One page of matching records and the cursor for the next page (None at the end)."""
-        chains = self.chains
-        index = cursor.chain_index if cursor else 0
-        after = cursor.after_sk if cursor else None
-        out: list[dict] = []
-        while index < len(chains):
-            for item in self._query_items(chains[index], after_sk=after, consistent=False):
-                rec = _strip_keys(_from_item(item))
-                if matches(rec, filters):
-                    out.append(rec)
-                    if len(out) >= limit:
-                        return out, Cursor(index, item["sk"]["S"])
-            index, after = index + 1, None
-        return out, None
-
-    # ---- verification -----------------------------------------------------------------
-    def verify(self, *, start=None, end=None, anchors: dict[str, Head] | None = None,
-               chains: Iterable[str] | None = None) -> list[ChainReport]:
-        """Verify every chain (or those given). anchors: signed heads from the latest digest."""
-        anchors = anchors or {}
-        names = sorted(set(chains or self.chains) | set(anchors))
-        reports = []
-        for chain in names:
-            before = self.head(chain)
-
-            def items(chain=chain) -> Iterator[dict]:
-                for raw in self._items_before_head(chain):
-                    yield _from_item(raw)
-                for raw in self._query_items(chain):
-                    yield _from_item(raw)
-
-            records = list(items())
-            after = self.head(chain)
-            reports.append(verify_chain(chain, records, head_before=before, head_after=after,
-                                        anchor=anchors.get(chain), start=start, end=end))
-        return reports
-
 
 def _batches(indexed: list[tuple[int, dict]]) -> Iterator[list[tuple[int, dict]]]:
     batch: list[tuple[int, dict]] = []
-    size = 0
+    size = items = 0
     for pair in indexed:
         n = len(json.dumps(pair[1], default=str)) + 400
-        if batch and (len(batch) >= MAX_TX_RECORDS or size + n > MAX_TX_BYTES):
+        k = 2 if pair[1].get("once") else 1  # the record and its marker
+        if batch and (items + k > MAX_TX_ITEMS or size + n > MAX_TX_BYTES):
             yield batch
-            batch, size = [], 0
+            batch, size, items = [], 0, 0
         batch.append(pair)
         size += n
+        items += k
     if batch:
         yield batch

@@ -1,13 +1,19 @@
 """Hash chain: canonical form, linking, sharding and verification (pure).
 
 Each chain is a sequence of records seq = 1, 2, ...; record n carries
-`prev_hash` = hash of record n-1 (GENESIS for n = 1) and `hash` = sha256 of its
+`prev_hash` = hash of record n-1 (GENESIS for n = 1) and `hash` = the MAC of its
 canonical form (sorted-key compact JSON of every field except `hash` and the
 storage keys `pk`/`sk`, which verification checks are derived from chain/seq).
+
+The MAC is HMAC-SHA256 under `chain_key(audit secret)`: someone who can write the
+table but does not hold the key cannot re-link records they edit, insert or drop,
+not even those written since the last signed digest. Without a key (`key=None`)
+the hash is a plain SHA-256; only the in-memory fakes of the tests use that.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +26,15 @@ CHAIN_PREFIX = "chain#"
 RECORD_SK_PREFIX = "r#"
 HEAD_SK = "head"
 _NOT_HASHED = frozenset({"hash", "pk", "sk"})
+# Domain separation: the pseudonym key (child hashes) and the record MAC key are different keys.
+_CHAIN_KEY_LABEL = b"safeguarding-hub/audit-chain/v2"
+
+
+def chain_key(audit_secret: bytes) -> bytes:
+    """The record MAC key, derived from the audit secret (Secrets Manager)."""
+    if not audit_secret:
+        raise ValueError("no audit secret to derive the chain key from")
+    return hmac.new(audit_secret, _CHAIN_KEY_LABEL, hashlib.sha256).digest()
 
 
 def chain_name(index: int) -> str:
@@ -51,24 +66,32 @@ def canonical(record: dict) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def compute_hash(record: dict) -> str:
-    return hashlib.sha256(canonical(record)).hexdigest()
+def compute_hash(record: dict, key: bytes | None = None) -> str:
+    """HMAC-SHA256 of the canonical form under `key` (a `chain_key`); plain SHA-256 without one."""
+    if key is None:
+        return hashlib.sha256(canonical(record)).hexdigest()
+    return hmac.new(key, canonical(record), hashlib.sha256).hexdigest()
 
 
-def link(body: dict, *, chain: str, seq: int, prev_hash: str) -> dict:
+def hash_matches(record: dict, key: bytes | None) -> bool:
+    stored = record.get("hash")
+    return isinstance(stored, str) and hmac.compare_digest(compute_hash(record, key), stored)
+
+
+def link(body: dict, *, chain: str, seq: int, prev_hash: str, key: bytes | None = None) -> dict:
     """Chain a record body: returns a new record with chain, seq, prev_hash and hash."""
     record = {**body, "chain": chain, "seq": seq, "prev_hash": prev_hash}
     record.pop("hash", None)
-    record["hash"] = compute_hash(record)
+    record["hash"] = compute_hash(record, key)
     return record
 
 
-def link_many(bodies: Iterable[dict], *, chain: str, seq: int, prev_hash: str) -> list[dict]:
+def link_many(bodies: Iterable[dict], *, chain: str, seq: int, prev_hash: str, key: bytes | None = None) -> list[dict]:
     """Chain consecutive bodies after (seq, prev_hash), the current head."""
     out = []
     for body in bodies:
         seq += 1
-        rec = link(body, chain=chain, seq=seq, prev_hash=prev_hash)
+        rec = link(body, chain=chain, seq=seq, prev_hash=prev_hash, key=key)
         prev_hash = rec["hash"]
         out.append(rec)
     return out
@@ -139,6 +162,7 @@ def verify_chain(
     anchor: Head | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    key: bytes | None = None,
 ) -> ChainReport:
     """Walk one chain's stored records (in sort-key order) and report edits, deletions and insertions.
 
@@ -147,6 +171,7 @@ def verify_chain(
     chain ending before head_before lost its tail (deleted). anchor: a head from a signed digest; the
     record at anchor.seq must still carry anchor.hash (catches a chain rewritten wholesale).
     start/end restrict reporting to the seq span of records whose `at` is in [start, end).
+    key: the chain key the records were MAC'd with (`chain_key`); a record re-hashed without it is *edited*.
     """
     head_after = head_after or head_before
     problems: list[tuple[int, Problem]] = []  # (position seq for window filtering, problem)
@@ -171,7 +196,7 @@ def verify_chain(
         if head_after is not None and seq > head_after.seq:
             problems.append((seq, Problem("inserted", chain, seq, f"record {seq} lies beyond the chain head ({head_after.seq}): not written by the hub", at)))
             continue
-        if compute_hash(item) != stored:
+        if not hash_matches(item, key):
             problems.append((seq, Problem("edited", chain, seq, f"record {seq} does not match its hash: its content was changed", at)))
         elif seq > expected:
             missing = f"{expected}" if seq == expected + 1 else f"{expected}..{seq - 1}"

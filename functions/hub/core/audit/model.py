@@ -41,11 +41,21 @@ RECORD_FIELDS: tuple[str, ...] = (
     "outcome",
     "rule",
     "details",
+    "once",
     "v",
     "prev_hash",
     "hash",
 )
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: keyed record MAC (chain.chain_key) and the `once` business key
+
+# Actions recorded once per business fact, and the entry fields naming the fact. A retried step
+# (a Lambda retry, a redelivered queue message) finds the first record instead of appending another.
+ONCE_PER: dict[str, tuple[str, ...]] = {
+    "message.accepted": ("actor_ods", "message_id"),
+    "message.routed": ("message_id", "recipient_kind", "recipient_ods"),
+    "alert.raised": ("message_id",),
+    "alert.resolved": ("message_id",),
+}
 
 
 class AuditError(Exception):
@@ -71,6 +81,8 @@ class AuditEntry:
     outcome: str | None = None
     rule: str | None = None
     details: dict = field(default_factory=dict)
+    # The fact this record is the one record of; None: derived from ONCE_PER; "": never deduplicated.
+    business_key: str | None = None
 
 
 def format_at(at: datetime) -> str:
@@ -93,6 +105,21 @@ def child_hash(hmac_key: bytes, nhs_number: str) -> str:
     if not hmac_key:
         raise AuditError("no HMAC key for child hashing")
     return hmac.new(hmac_key, normalise_nhs_number(nhs_number).encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def business_key_of(entry: AuditEntry) -> str | None:
+    if entry.business_key is not None:
+        return entry.business_key or None
+    names = ONCE_PER.get(entry.action)
+    values = [getattr(entry, n) for n in names] if names else []
+    if not values or any(v in (None, "") for v in values):
+        return None
+    return "|".join([entry.action, *map(str, values)])
+
+
+def once_token(hmac_key: bytes, business_key: str) -> str:
+    """Keyed, so the stored token says nothing about the ids it was made from."""
+    return hmac.new(hmac_key, b"audit-once|" + business_key.encode("utf-8"), hashlib.sha256).hexdigest()[:40]
 
 
 def _json_default(value: Any) -> Any:
@@ -135,4 +162,7 @@ def build_body(entry: AuditEntry, hmac_key: bytes) -> dict:
         "rule": entry.rule,
         "details": normalise_details(entry.details),
     }
+    key = business_key_of(entry)
+    if key is not None:
+        body["once"] = once_token(hmac_key, key)
     return {k: v for k, v in body.items() if v is not None}
