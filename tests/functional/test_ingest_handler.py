@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from tests.helpers import api_event, bodies, load_event, receive_all, sender_of
+from tests.support.lambda_events import api_event
+from tests.support.messages import load_event, sender_of
+from tests.support.pipeline import bodies, receive_all
 
 
 def _invoke(event, ctx):

@@ -8,7 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from hub.local.template import load_template
-from tests.helpers import bodies, ingest, load_event, pump, receive_all
+from tests.support.messages import load_event
+from tests.support.pipeline import bodies, ingest, pump, receive_all
 
 runner = CliRunner()
 

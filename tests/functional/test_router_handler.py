@@ -5,7 +5,8 @@ import json
 
 from hub.core.routing import decide
 from hub.service.context import routing_context
-from tests.helpers import bodies, ingest, load_event, pump, receive_all, run_pipeline
+from tests.support.messages import load_event
+from tests.support.pipeline import bodies, ingest, pump, receive_all, run_pipeline
 
 
 def _outboxes(hub) -> dict[str, list[dict]]:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import bodies, ingest, load_event, pump, receive_all, run_pipeline
+from tests.support.messages import load_event
+from tests.support.pipeline import bodies, ingest, pump, receive_all, run_pipeline
 
 ALERT_FIELDS = {"type", "alert_id", "rule", "severity", "nhs_number", "raised_at", "detected_at", "due_by",
                 "summary", "recommended_action", "evidence", "recipients", "details"}
@@ -38,7 +39,7 @@ def test_rules_redelivered_message_does_not_alert_twice(hub, lambda_context):
     msgs = hub.clients.sqs.receive_message(QueueUrl=hub.settings.rules_queue_url, MaxNumberOfMessages=10,
                                            AttributeNames=["All"]).get("Messages", [])
     assert len(msgs) == 1
-    from tests.helpers import sqs_event
+    from tests.support.lambda_events import sqs_event
 
     rules.lambda_handler(sqs_event(msgs), lambda_context)
     rules.lambda_handler(sqs_event(msgs), lambda_context)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.helpers import AGENCY_KINDS
+from tests.support.agencies import AGENCY_KINDS
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO
+from tests.support.messages import REPO
 
 pytestmark = pytest.mark.xdist_group("cli")
 

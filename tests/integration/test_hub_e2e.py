@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 
 from hub.cli.send import post_message
-from tests.helpers import load_event
+from tests.support.messages import load_event
 
 pytestmark = pytest.mark.xdist_group("integration-stack")
 

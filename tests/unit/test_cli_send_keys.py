@@ -2,7 +2,7 @@
 import json
 
 from hub.cli import send, stack_state
-from tests.helpers import EVENTS
+from tests.support.messages import EVENTS
 
 
 def test_send_keys_issued_for_unknown_senders_with_kind_from_agencies_or_guess(tmp_path, monkeypatch):
