@@ -1,1 +1,2 @@
-"""Thin Lambda handlers: parse, call the core, apply effects through adapters from `hub.bootstrap`."""
+"""Thin Lambda handlers: parse the event, call a service or port of this container's composition
+(`hub.handlers.composition`), shape the reply."""
