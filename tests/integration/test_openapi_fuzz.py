@@ -17,7 +17,7 @@ schemathesis = pytest.importorskip("schemathesis")  # installed by the dev extra
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 from tools.export_openapi import published_document as openapi_document  # noqa: E402
-from tests.reliability.support import ensure_metrics_namespace  # noqa: E402
+from tests.support.lambda_events import ensure_metrics_namespace  # noqa: E402
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("openapi-fuzz")]
 MAX_EXAMPLES = 400 if os.environ.get("SOAK") == "1" else 40

@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from tests.reliability.support import LogCapture, StackEnv, ensure_metrics_namespace, stack_ports
+from tests.reliability.support import LogCapture, StackEnv, stack_ports
+from tests.support.lambda_events import ensure_metrics_namespace
 
 
 def _import_handlers(runtime) -> None:

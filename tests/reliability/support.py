@@ -97,17 +97,3 @@ def pii_needles(nhs_numbers: list[str], birth_dates: list[str]) -> list[str]:
     """NHS numbers as digits and in the 3-3-4 form people write, and birth dates."""
     out = set(nhs_numbers) | {f"{n[:3]} {n[3:6]} {n[6:]}" for n in nhs_numbers} | set(birth_dates)
     return sorted(out)
-
-
-def ensure_metrics_namespace(default: str = "SafeguardingHub") -> None:
-    """Handlers imported before the stack set POWERTOOLS_METRICS_NAMESPACE (e.g. by `hub.openapi` at
-    collection time in the same worker) hold a Metrics without a namespace; with metrics disabled
-    Powertools never clears the set, so the 100th value makes add_metric serialise and raise (a 502).
-    Give them the namespace template.yaml sets, as Lambda would have at import."""
-    import sys
-
-    ns = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or default
-    for name, mod in list(sys.modules.items()):
-        m = getattr(mod, "metrics", None) if name.startswith("hub.handlers.") else None
-        if m is not None and getattr(m, "namespace", None) is None:
-            m.namespace = ns

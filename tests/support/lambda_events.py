@@ -74,3 +74,17 @@ def sqs_record(msg: dict, i: int = 0, queue_arn: str = f"arn:aws:sqs:{REGION}:{A
 def sqs_event(messages: list[dict], queue_arn: str = f"arn:aws:sqs:{REGION}:{ACCOUNT}:q.fifo") -> dict:
     """An SQS batch event (as an event source mapping sends it) of received messages."""
     return {"Records": [sqs_record(m, i, queue_arn) for i, m in enumerate(messages)]}
+
+
+def ensure_metrics_namespace(default: str = "SafeguardingHub") -> None:
+    """Handlers imported before the stack set POWERTOOLS_METRICS_NAMESPACE (e.g. by `hub.openapi` at
+    collection time in the same worker) hold a Metrics without a namespace; with metrics disabled
+    Powertools never clears the set, so the 100th value makes add_metric serialise and raise (a 502).
+    Give them the namespace template.yaml sets, as Lambda would have at import."""
+    import sys
+
+    ns = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or default
+    for name, mod in list(sys.modules.items()):
+        m = getattr(mod, "metrics", None) if name.startswith("hub.handlers.") else None
+        if m is not None and getattr(m, "namespace", None) is None:
+            m.namespace = ns
