@@ -12,10 +12,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-AGENCIES = [{"ods": "A81001", "kind": "gp"}, {"ods": "RX1", "kind": "hospital"},
-            {"ods": "HV001", "kind": "health-visiting"}, {"ods": "P42", "kind": "police"},
-            {"ods": "LA123", "kind": "social-care"}]
-KIND_OF = {a["ods"]: a["kind"] for a in AGENCIES}
+from tests.support.agencies import AGENCY_KINDS, SCENARIO_AGENCIES
+
+AGENCIES = SCENARIO_AGENCIES
+KIND_OF = AGENCY_KINDS
 
 
 def parse(body: bytes):
