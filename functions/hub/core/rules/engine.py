@@ -9,7 +9,9 @@ from hub.core.messages import Message
 from .calendars import iso, parse_iso
 from .config import RulesConfig
 from .repository import StateRepository
-from .rules import CP, RULES, RULES_BY_ID, Finding, Resolution, RuleContext, make_alert_id, plan_at
+from .findings import Finding, Resolution, RuleContext, make_alert_id
+from .plans import CP, plan_at
+from .rules import RULES, RULES_BY_ID
 from .state import ChildState
 
 IMM = "immunisation-overdue"

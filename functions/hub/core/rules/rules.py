@@ -1,4 +1,4 @@
-"""The safeguarding rules of spec section 6: one pure function per rule.
+"""The safeguarding rules of spec section 6: one pure function per rule, and the table of rules.
 
 Each rule reads a ``RuleContext`` (the child's facts, the other children of
 its household, the thresholds) and returns every episode in which it is or was
@@ -7,99 +7,16 @@ The engine decides which findings become alert / resolution records.
 """
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
 
 from .calendars import add_months_dt, age_reached, iso, london_date, midnight, nth_working_day_after
 from .config import RulesConfig
+from .findings import Finding, Resolution, Rule, RuleContext, evidence_of, make_alert_id
+from .plans import CP, merged_intervals, plan_at, plan_intervals
 from .state import ChildView, Item
 
-CP = "child-protection-plan"
-CIN = "child-in-need-plan"
-PLAN_TYPES = (CP, CIN)
-
-
-@dataclass(frozen=True)
-class Resolution:
-    at: datetime
-    reason: str  # examined | late-report | seen | withdrawn
-    evidence: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    alert_id: str
-    raised_at: datetime
-    fires_at: datetime | None  # None: emit as soon as known; else not before this instant
-    evidence: tuple[str, ...]
-    trigger_keys: tuple[str, ...]
-    summary: str
-    details: dict = field(default_factory=dict)
-    episode_end: datetime | None = None  # episode-based rules: a ledger alert raised in [raised_at, end) is this episode
-    resolution: Resolution | None = None
-    doses: tuple[tuple[str, int], ...] = ()
-    since: datetime | None = None  # child-not-seen: the plan start or visit the 10 working days count from
-    by_episode: bool = False
-
-
-@dataclass(frozen=True)
-class RuleContext:
-    child: ChildView
-    household: tuple[ChildView, ...]  # the other children with the same household identifier
-    config: RulesConfig
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    severity: str
-    lesson: str  # the serious case review lesson behind it
-    explanation: str
-    recommended_action: str
-    evaluate: Callable[[RuleContext], list[Finding]]
-
-
-def make_alert_id(rule: str, nhs_number: str, *parts: str) -> str:
-    h = hashlib.sha256("\x1f".join((rule, nhs_number, *parts)).encode("utf-8")).hexdigest()
-    return f"{rule}-{h}"
-
-
-def _evidence(*items: Item | None) -> tuple[str, ...]:
-    out: list[str] = []
-    for it in items:
-        if it is None:
-            continue
-        for m in it.evidence:
-            if m not in out:
-                out.append(m)
-    return tuple(out)
-
-
-def plan_intervals(view: ChildView, types: tuple[str, ...] = PLAN_TYPES) -> list[tuple[datetime, datetime | None, Item]]:
-    out = [(i.fact.start, i.fact.end, i) for i in view.plans if i.fact.plan_type in types and i.fact.start is not None]
-    return sorted(out, key=lambda x: (x[0], x[2].key))
-
-
-def plan_at(view: ChildView, t: datetime, types: tuple[str, ...] = PLAN_TYPES) -> Item | None:
-    for s, e, it in plan_intervals(view, types):
-        if s <= t and (e is None or t < e):
-            return it
-    return None
-
-
-def _merged(intervals: list[tuple[datetime, datetime | None, Item]]) -> list[tuple[datetime, datetime | None, list[Item]]]:
-    out: list[list] = []
-    for s, e, it in intervals:
-        if out and (out[-1][1] is None or s <= out[-1][1]):
-            last = out[-1]
-            last[1] = None if (last[1] is None or e is None) else max(last[1], e)
-            last[2].append(it)
-        else:
-            out.append([s, e, [it]])
-    return [(s, e, its) for s, e, its in out]
+__all__ = ["RULES", "RULES_BY_ID", "child_not_seen", "cumulative_risk", "immunisation_overdue",
+           "injury_not_examined", "missed_appointments", "non_mobile_bruising", "unsafe_step_down"]
 
 
 # ---- non-mobile-bruising -------------------------------------------------------
@@ -124,7 +41,7 @@ def non_mobile_bruising(ctx: RuleContext) -> list[Finding]:
                 alert_id=make_alert_id("non-mobile-bruising", v.nhs_number, inj.key),
                 raised_at=t,
                 fires_at=None,
-                evidence=_evidence(inj, latest),
+                evidence=evidence_of(inj, latest),
                 trigger_keys=(inj.key,),
                 summary=f"A {inj.fact.code} was observed on a child who is not independently mobile: "
                 "arrange a same-day child protection medical and strategy discussion.",
@@ -159,7 +76,7 @@ def injury_not_examined(ctx: RuleContext) -> list[Finding]:
                 alert_id=make_alert_id("injury-not-examined", v.nhs_number, inj.key),
                 raised_at=deadline,
                 fires_at=deadline,
-                evidence=_evidence(inj, plan),
+                evidence=evidence_of(inj, plan),
                 trigger_keys=(inj.key,),
                 summary=f"A {inj.fact.code} on a child on a child protection plan has not been examined by a doctor "
                 f"within {_hours(cfg.examination_window)} hours: arrange a child protection medical today.",
@@ -210,7 +127,7 @@ def immunisation_overdue(ctx: RuleContext) -> list[Finding]:
                 alert_id=make_alert_id("immunisation-overdue", v.nhs_number, iso(t), *(f"{a}:{b}" for a, b in dose_ids)),
                 raised_at=t,
                 fires_at=t,
-                evidence=_evidence(*(p for _, _, p in doses)),
+                evidence=evidence_of(*(p for _, _, p in doses)),
                 trigger_keys=tuple(sorted({p.key for _, _, p in doses})),
                 summary=f"Routine immunisations more than {cfg.immunisation_grace_days} days overdue for a child on a plan "
                 f"({names}): contact the family to book them and review at the next core group.",
@@ -268,7 +185,7 @@ def _missed_finding(v: ChildView, cfg: RulesConfig, ep: dict) -> Finding:
         alert_id=make_alert_id("missed-appointments", v.nhs_number, *sorted(i.key for i in items)),
         raised_at=ep["start"],
         fires_at=None,
-        evidence=_evidence(*items),
+        evidence=evidence_of(*items),
         trigger_keys=tuple(sorted(i.key for i in items)),
         summary=f"{len(items)} appointments missed within {cfg.missed_window.days} days: follow up with the family "
         "and treat non-attendance as a safeguarding concern.",
@@ -292,7 +209,7 @@ def child_not_seen(ctx: RuleContext) -> list[Finding]:
     v, cfg = ctx.child, ctx.config
     visits = [s for s in v.seen if s.fact.seen]
     out = []
-    for s, e, plans in _merged(plan_intervals(v, (CP,))):
+    for s, e, plans in merged_intervals(plan_intervals(v, (CP,))):
         anchor, anchor_item = s, None
         rest = [x for x in visits if x.fact.start >= s and (e is None or x.fact.start < e)]
         i = 0
@@ -314,7 +231,7 @@ def child_not_seen(ctx: RuleContext) -> list[Finding]:
                     alert_id=make_alert_id("child-not-seen", v.nhs_number, plans[0].key, iso(anchor)),
                     raised_at=deadline,
                     fires_at=deadline,
-                    evidence=_evidence(*plans, anchor_item),
+                    evidence=evidence_of(*plans, anchor_item),
                     trigger_keys=tuple(p.key for p in plans) + ((anchor_item.key,) if anchor_item else ()),
                     summary=f"A child on a child protection plan has not been seen for more than "
                     f"{cfg.not_seen_working_days} working days: make an unannounced visit and see the child, alone if possible.",
@@ -377,7 +294,7 @@ def cumulative_risk(ctx: RuleContext) -> list[Finding]:
                 alert_id=make_alert_id("cumulative-risk", v.nhs_number, iso(start), *keys),
                 raised_at=raised,
                 fires_at=raised if raised > start else None,
-                evidence=_evidence(*sorted(items, key=lambda i: (i.fact.effective, i.key))),
+                evidence=evidence_of(*sorted(items, key=lambda i: (i.fact.effective, i.key))),
                 trigger_keys=keys,
                 summary=f"{len(codes)} distinct risk factors recorded for this child or household within "
                 f"{cfg.risk_window_months} months ({', '.join(codes)}): review them together in a multi-agency discussion.",
@@ -413,7 +330,7 @@ def unsafe_step_down(ctx: RuleContext) -> list[Finding]:
                 alert_id=make_alert_id("unsafe-step-down", v.nhs_number, pe.key),
                 raised_at=f.end,
                 fires_at=None,
-                evidence=_evidence(pe, *recent, *missed),
+                evidence=evidence_of(pe, *recent, *missed),
                 trigger_keys=(pe.key,),
                 summary="A plan was closed to social care with no step-down plan although risk factors or missed "
                 f"appointments were recorded in the {cfg.step_down_lookback_months} months before: review the closure.",
