@@ -111,8 +111,14 @@ class BucketPolicyDeniesInsecureTransport(BaseResourceCheck):
         return CheckResult.FAILED
 
 
+# The web console's static pages are the only public routes: a browser cannot send the API key when it
+# navigates, and the pages hold no data (every figure comes from the authenticated API). GET only.
+PUBLIC_ROUTES = frozenset({("/console", "get"), ("/console/{proxy+}", "get")})
+
+
 class ApiRoutesHaveAuthorizer(BaseResourceCheck):
-    """Every operation in a REST API definition requires a custom (Lambda) or IAM authorizer."""
+    """Every operation in a REST API definition requires a custom (Lambda) or IAM authorizer
+    (except the console's static pages, PUBLIC_ROUTES)."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -138,6 +144,8 @@ class ApiRoutesHaveAuthorizer(BaseResourceCheck):
                 if method.startswith("x-") or method.lower() == "options" or not isinstance(op, dict):
                     continue
                 ops += 1
+                if (path, method.lower()) in PUBLIC_ROUTES:
+                    continue
                 security = op.get("security", global_sec) or []
                 names = {n for s in security if isinstance(s, dict) for n in s}
                 if not names or any(n not in definitions for n in names):

@@ -50,6 +50,7 @@ def test_template_functions_have_fixed_handlers_and_globals(cfn):
         "SweepFunction": "hub.handlers.sweep.lambda_handler",
         "AuditApiFunction": "hub.handlers.audit_api.lambda_handler",
         "AuditDigestFunction": "hub.handlers.audit_digest.lambda_handler",
+        "ConsoleFunction": "hub.handlers.console.lambda_handler",
     }
     for lid, f in fns.items():
         p = f["Properties"]
@@ -108,14 +109,19 @@ def test_template_every_queue_is_fifo_cmk_with_fifo_dlq(source):
 def test_template_schedules(cfn):
     rules = {r["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0]: r["Properties"]["ScheduleExpression"]
              for r in _res(cfn, "AWS::Events::Rule").values()}
-    assert rules == {"SweepFunction": "rate(15 minutes)", "AuditDigestFunction": "rate(1 hour)"}
+    assert rules == {"SweepFunction": "rate(15 minutes)", "AuditDigestFunction": "rate(5 minutes)"}
 
 
 def test_template_api_routes_and_authorizer(cfn):
     (api,) = _res(cfn, "AWS::ApiGateway::RestApi").values()
     body = api["Properties"]["Body"]
     routes = {(m.upper(), p) for p, ms in body["paths"].items() for m in ms}
-    assert routes == {("POST", "/$process-message"), ("GET", "/audit"), ("GET", "/openapi.json")}
+    assert routes == {("POST", "/$process-message"), ("GET", "/audit"), ("GET", "/openapi.json"),
+                      ("GET", "/audit/verification"), ("GET", "/console"), ("GET", "/console/{proxy+}")}
+    # only the console's static pages are public (they hold no data; the API behind them is authorized)
+    public = {(m.upper(), p) for p, ms in body["paths"].items() for m, op in ms.items()
+              if op.get("security") != [{"AgencyAuthorizer": []}]}
+    assert public == {("GET", "/console"), ("GET", "/console/{proxy+}")}
     auth = body["securityDefinitions"]["AgencyAuthorizer"]
     assert auth["x-amazon-apigateway-authtype"] == "custom"
     assert auth["x-amazon-apigateway-authorizer"]["type"] == "request"
