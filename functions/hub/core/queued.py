@@ -11,7 +11,7 @@ INLINE_LIMIT_BYTES = 200 * 1024
 
 
 def queued_message(msg: Message, *, received_at: datetime, archive_uri: str) -> dict:
-    env = {
+    queued = {
         "message_id": msg.message_id,
         "received_at": received_at.isoformat(),
         "sender_ods": msg.sender_ods,
@@ -19,5 +19,5 @@ def queued_message(msg: Message, *, received_at: datetime, archive_uri: str) -> 
         "archive_uri": archive_uri,
     }
     if len(canonical_json(msg.raw)) <= INLINE_LIMIT_BYTES:
-        env["bundle"] = msg.raw
-    return env
+        queued["bundle"] = msg.raw
+    return queued

@@ -1,7 +1,7 @@
 """Publish the contract as JSON Schemas: ``python -m hub.core.validation.schema_export schemas/``.
 
 One schema per registered event (``hub.core.events``): the FHIR R4 structure generated from the pydantic
-models (``bundle_adapter().json_schema()``) plus the message envelope (§2) and the event's required
+models (``bundle_adapter().json_schema()``) plus the Bundle, MessageHeader and Patient (§2) and the event's required
 content (§4), which its focus module (``validation/events``) declares.
 JSON Schema cannot express everything (reference resolution, Modulus 11, time bounds); the
 validator is the authority, the schemas are the published, machine-readable shape.

@@ -1,5 +1,5 @@
 """Reading values out of a parsed Bundle that may have any shape: tolerant accessors, FHIR date/dateTime
-parsing, identifier keys and the patterns of the envelope (spec §2)."""
+parsing, identifier keys and the patterns of the Bundle and MessageHeader (spec §2)."""
 from __future__ import annotations
 
 import re
