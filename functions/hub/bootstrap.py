@@ -142,7 +142,7 @@ def _state(p: "HubPorts") -> "ChildStateStore":
 def _digests(p: "HubPorts") -> "AuditDigests":
     from hub.adapters.s3_digest import S3AuditDigests
 
-    return S3AuditDigests(p.settings.archive_bucket, s3=p.clients.s3, kms=p.clients.kms,
+    return S3AuditDigests(p.settings.audit_digest_bucket or p.settings.archive_bucket, s3=p.clients.s3, kms=p.clients.kms,
                           key_id=p.settings.audit_digest_key_id)
 
 

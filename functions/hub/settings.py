@@ -22,6 +22,7 @@ AUDIT_TABLE = "AUDIT_TABLE"
 AGENCIES_TABLE = "AGENCIES_TABLE"
 AUDIT_HMAC_SECRET_ARN = "AUDIT_HMAC_SECRET_ARN"
 AUDIT_DIGEST_KEY_ID = "AUDIT_DIGEST_KEY_ID"
+AUDIT_DIGEST_BUCKET = "AUDIT_DIGEST_BUCKET"
 LA_FRONT_DOOR_ODS = "LA_FRONT_DOOR_ODS"
 AUDIT_SHARDS = "AUDIT_SHARDS"
 DEFAULT_HV_ODS = "DEFAULT_HV_ODS"
@@ -46,6 +47,7 @@ class Settings:
     agencies_table: str = ""
     audit_hmac_secret_arn: str = ""
     audit_digest_key_id: str = ""
+    audit_digest_bucket: str = ""  # object-locked; the archive bucket when unset (tests, old stacks)
     la_front_door_ods: str = "LAFD001"
     audit_shards: int = 4
     audit_atomic_head: bool = True
@@ -68,6 +70,7 @@ class Settings:
             agencies_table=e.get(AGENCIES_TABLE, ""),
             audit_hmac_secret_arn=e.get(AUDIT_HMAC_SECRET_ARN, ""),
             audit_digest_key_id=e.get(AUDIT_DIGEST_KEY_ID, ""),
+            audit_digest_bucket=e.get(AUDIT_DIGEST_BUCKET, ""),
             la_front_door_ods=e.get(LA_FRONT_DOOR_ODS, "LAFD001"),
             audit_shards=int(e.get(AUDIT_SHARDS, "4") or 4),
             default_hv_ods=e.get(DEFAULT_HV_ODS) or None,

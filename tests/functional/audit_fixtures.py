@@ -14,6 +14,7 @@ from hub.core.audit import AuditEntry
 REGION = "eu-west-2"
 TABLE = "audit"
 BUCKET = "archive"
+DIGEST_BUCKET = "audit-digests"  # object-locked, as template.yaml declares AuditDigestBucket
 HMAC_KEY = b"test-audit-hmac-key-0123456789ab"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 NHS_A = "9912003888"
@@ -69,6 +70,10 @@ def make_aws() -> AwsFixture:
     kms = boto3.client("kms", region_name=REGION)
     create_table(ddb)
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.create_bucket(Bucket=DIGEST_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION},
+                     ObjectLockEnabledForBucket=True)
+    s3.put_object_lock_configuration(Bucket=DIGEST_BUCKET, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}})
     key_id = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
     return AwsFixture(ddb, s3, kms, key_id)
 
@@ -94,6 +99,7 @@ def make_hub(aws: AwsFixture, *, shards: int = 1, now: datetime = T0):
     from hub.bootstrap import Clients, build
     from hub.settings import Settings
 
-    settings = Settings(audit_table=TABLE, archive_bucket=BUCKET, audit_digest_key_id=aws.key_id, audit_shards=shards)
+    settings = Settings(audit_table=TABLE, archive_bucket=BUCKET, audit_digest_bucket=DIGEST_BUCKET,
+                        audit_digest_key_id=aws.key_id, audit_shards=shards)
     clients = Clients(overrides={"dynamodb": aws.ddb, "s3": aws.s3, "kms": aws.kms})
     return build(settings, clients, clock=lambda: now, hmac_key=HMAC_KEY)

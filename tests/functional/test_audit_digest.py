@@ -11,7 +11,7 @@ from hub.adapters.s3_digest import AuditDigestError, S3AuditDigests
 from hub.core.audit.chain import chain_key, link_many
 from tests.support.lambda_events import LambdaContext
 
-from audit_fixtures import BUCKET, HMAC_KEY, TABLE, entry, make_aws, make_hub, make_log
+from audit_fixtures import DIGEST_BUCKET as BUCKET, HMAC_KEY, TABLE, entry, make_aws, make_hub, make_log
 
 
 @pytest.fixture
@@ -73,3 +73,21 @@ def test_audit_digest_catches_a_chain_rewritten_with_its_head(aws, monkeypatch):
     store = S3AuditDigests(BUCKET, s3=aws.s3, kms=aws.kms, key_id=aws.key_id)
     anchors = store.check(store.latest()[1])
     assert [(p.kind, p.seq) for r in log.verify(anchors=anchors) for p in r.problems] == [("edited", 6)]
+
+
+def test_audit_digest_lands_in_the_object_locked_bucket_and_cannot_be_removed(aws, monkeypatch):
+    # GIVEN a digest written by the scheduled handler
+    make_log(aws.ddb).append_many([entry(i) for i in range(3)])
+    out = run_digest(aws, monkeypatch, shards=1)
+    head = aws.s3.head_object(Bucket=BUCKET, Key=out["key"])
+    # THEN it carries the bucket's default retention
+    assert head["ObjectLockMode"] == "COMPLIANCE" and head["ObjectLockRetainUntilDate"]
+    # AND neither deleting its version nor overwriting its key removes what was signed
+    with pytest.raises(aws.s3.exceptions.ClientError):
+        aws.s3.delete_object(Bucket=BUCKET, Key=out["key"], VersionId=head["VersionId"])
+    aws.s3.put_object(Bucket=BUCKET, Key=out["key"], Body=b"{}")
+    versions = aws.s3.list_object_versions(Bucket=BUCKET, Prefix=out["key"])["Versions"]
+    first = [v for v in versions if v["VersionId"] == head["VersionId"]]
+    assert len(versions) == 2 and first
+    body = aws.s3.get_object(Bucket=BUCKET, Key=out["key"], VersionId=head["VersionId"])["Body"].read()
+    assert json.loads(body)["digest"]["chains"] == out["chains"]

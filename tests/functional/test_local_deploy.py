@@ -155,7 +155,7 @@ def test_local_deploy_function_specs_follow_template(info):
     assert api["authorizer"]["function"] == "AuthorizerFunction" and api["authorizer"]["type"] == "REQUEST"
     assert api["authorizer"]["identity_headers"] == ["Authorization"]
     assert [e["expression"] for e in f["SweepFunction"].events] == ["rate(15 minutes)"]
-    assert [e["expression"] for e in f["AuditDigestFunction"].events] == ["rate(1 hour)"]
+    assert [e["expression"] for e in f["AuditDigestFunction"].events] == ["rate(5 minutes)"]
 
 
 def test_local_deploy_is_idempotent_and_stack_info_round_trips(info, tmp_path):

@@ -132,6 +132,11 @@ def _types(cfn, rtype):
     ("CKV_AWS_111", "AWS::IAM::Role"),  # no unconstrained write
     ("CKV_AWS_109", "AWS::IAM::Role"),
     ("CKV_AWS_111", "AWS::IAM::ManagedPolicy"),
+    ("CKV_HUB_4", "AWS::IAM::Role"),  # the audit table is append-only for every principal
+    ("CKV_HUB_4", "AWS::IAM::ManagedPolicy"),
+    ("CKV_HUB_5", "AWS::IAM::Role"),  # nobody changes bucket lifecycle, policy, versioning or retention
+    ("CKV_HUB_5", "AWS::IAM::ManagedPolicy"),
+    ("CKV_HUB_6", "AWS::KMS::Key"),  # administration apart from use, use through services only
 ])
 def test_security_check_ran_and_passed_for_every_resource_of_type(results, cfn, check, rtype):
     rows = suppressions()

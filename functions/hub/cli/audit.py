@@ -51,7 +51,7 @@ def _check_digest(hub) -> tuple[dict, dict]:
     """(anchors, digest summary). Never raises for a missing digest; a forged one is a failure."""
     from hub.adapters.s3_digest import AuditDigestError
 
-    if not hub.settings.archive_bucket or not hub.settings.audit_digest_key_id:
+    if not (hub.settings.audit_digest_bucket or hub.settings.archive_bucket) or not hub.settings.audit_digest_key_id:
         return {}, {"checked": False, "ok": True, "note": "no archive bucket or digest key configured"}
     store = hub.digests
     try:

@@ -124,10 +124,18 @@ def _create_bucket(lid, props, ctx) -> str:
     kwargs: dict[str, Any] = {"Bucket": name}
     if ctx.region != "us-east-1":
         kwargs["CreateBucketConfiguration"] = {"LocationConstraint": ctx.region}
+    lock = cfn_bool(props.get("ObjectLockEnabled", False)) == "true"
+    if lock:
+        kwargs["ObjectLockEnabledForBucket"] = True  # only at creation: S3 cannot add it later
     try:
         s3.create_bucket(**kwargs)
     except s3.exceptions.BucketAlreadyOwnedByYou:
         pass
+    rule = ((props.get("ObjectLockConfiguration") or {}).get("Rule") or {}).get("DefaultRetention")
+    if lock and rule:
+        retention = {k: int(rule[k]) for k in ("Days", "Years") if k in rule}
+        ctx.try_(f"{lid}: object lock", s3.put_object_lock_configuration, Bucket=name, ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": rule["Mode"], **retention}}})
     enc = props.get("BucketEncryption")
     if enc:
         rules = []
