@@ -96,6 +96,7 @@ class ApiGateway:
         self.routes = [{**ev, "function": fn, "regex": compile_route(ev["path"])}
                        for fn, spec in info.functions.items() for ev in spec.events if ev["type"] == "Api"]
         self._server: ThreadingHTTPServer | None = None
+        self.local: Callable[..., Reply | None] | None = None  # local-only endpoints (the clock control)
 
     # ------------------------------------------------------------------ one request
     def match_route(self, method: str, path: str) -> tuple[dict | None, dict]:
@@ -108,6 +109,8 @@ class ApiGateway:
     def handle_http(self, method: str, raw_path: str, headers: list[tuple[str, str]], body: bytes,
                     source_ip: str = "127.0.0.1") -> Reply:
         """One API Gateway REST request: authorizer, then the proxy integration. Returns (status, headers, body)."""
+        if self.local is not None and (local := self.local(method, raw_path, headers, body, source_ip)) is not None:
+            return local
         req = self._route(method, raw_path, headers, source_ip)
         if req is None:
             return json_reply(403, {"message": "Missing Authentication Token"})

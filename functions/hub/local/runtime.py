@@ -10,6 +10,9 @@ The runtime never edits `os.environ` or `sys.path`. On construction it calls `co
 which hands the handlers what Lambda would give them through the environment; the default,
 `hub_ports.compose_hub`, builds the hub's ports on the stack and installs them with
 `hub.handlers.composition.use`. Handler modules are loaded from their CodeUri by `invoker`.
+
+With a simulated clock (`hub.local.clock.SimulatedClock`) the schedules fire as `advance_clock` moves it
+(the sweep at each child-state deadline), and `enable_clock_control` serves the local-only clock endpoint.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from hub.local.api_gateway import ApiGateway, evaluate_policy
+from hub.local.clock import ClockControl, next_deadline
 from hub.local.hub_ports import compose_hub, emulator_session
 from hub.local.invoker import Invoker, LambdaContext
 from hub.local.schedules import Schedules, rate_seconds, scheduled_event
@@ -40,11 +44,14 @@ class LocalRuntime:
         serialize: bool = True,
         clock: Callable[[], datetime] | None = None,
         compose: Callable[[StackInfo, Callable[[], datetime] | None], Any] = compose_hub,
+        wake: dict[str, Callable[[], datetime | None]] | None = None,
     ):
         """failed_visibility_timeout: None = failed records wait out the queue's VisibilityTimeout, as in
         Lambda; a number (e.g. 0) makes them visible again sooner, for fast local retries.
         clock: the handlers' clock (default: the wall clock), passed to `compose`.
-        compose: builds and installs the handlers' composition; its result is kept as `ports`."""
+        compose: builds and installs the handlers' composition; its result is kept as `ports`.
+        wake: on a simulated clock, {function: the next instant it has work}; default: the sweep wakes at the
+        next child-state deadline."""
         self.info = stack_info
         self.clock = clock
         self.schedule_timer = schedule_timer
@@ -53,12 +60,14 @@ class LocalRuntime:
         self._sqs_sources = SqsEventSources(stack_info, self.invoke, self._sqs_client,
                                             poll_wait_seconds=poll_wait_seconds,
                                             failed_visibility_timeout=failed_visibility_timeout)
-        self._schedules = Schedules(stack_info, self.invoke)
+        self._schedules = Schedules(stack_info, self.invoke, clock)
         self._stop = threading.Event()
         self._api_thread: threading.Thread | None = None
         self._sqs = None
         self._sqs_lock = threading.Lock()
         self.ports = compose(stack_info, clock)
+        sweep = [fn for fn, spec in stack_info.functions.items() if spec.handler == "hub.handlers.sweep.lambda_handler"]
+        self.wake = wake if wake is not None else {fn: lambda: next_deadline(self.ports) for fn in sweep}
 
     # ------------------------------------------------------------------ invocation
     @property
@@ -143,6 +152,19 @@ class LocalRuntime:
         return self._schedules.fire(functions, now)
 
     rate_seconds = staticmethod(rate_seconds)
+
+    def advance_clock(self, target: datetime, settle: Callable[[], Any] | None = None) -> list[tuple[datetime, str, Any]]:
+        """Simulated clock only: move it to `target`, firing the schedules due on the way; after each firing
+        `settle()` (default: drain the queues). Returns [(instant, function, result)]."""
+        return self._schedules.advance(target, wake=self.wake, settle=settle or self._drained)
+
+    def _drained(self) -> None:
+        if not self.drain(timeout=60):
+            raise RuntimeError("the queues did not drain after a scheduled function")
+
+    def enable_clock_control(self, token: str) -> None:
+        """Serve GET|POST /_local/clock on this runtime's API server, for callers with `token`."""
+        self._api.local = ClockControl(self.clock, token, self.advance_clock)
 
     # ------------------------------------------------------------------ lifecycle
     @property

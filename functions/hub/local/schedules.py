@@ -1,4 +1,14 @@
-"""EventBridge schedules for the template's Schedule events: fired on demand, or by a timer for rate()."""
+"""EventBridge schedules for the template's Schedule events: fired on demand, by a timer for rate(), or
+as a simulated clock moves (`advance`).
+
+On the wall clock a timer thread fires each rate() schedule every period. On a simulated clock time moves
+only when told to, so `advance(target)` fires, on the way to `target`, what EventBridge would have fired:
+- a function with a `wake` provider (the sweep: the next child-state deadline) at each instant it has work,
+  so a deadline is met at its own instant (as `safeguard replay` does) rather than up to a period late;
+  the firings in between would have found nothing due;
+- every other rate() schedule once, at `target`, when at least one period has passed since it last fired:
+  the firings in between would have seen nothing newer than this one does (the digest signs the same heads).
+"""
 from __future__ import annotations
 
 import json
@@ -7,7 +17,7 @@ import re
 import threading
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from hub.local.stack_info import StackInfo
 
@@ -41,26 +51,70 @@ def rate_seconds(expression: str) -> float | None:
 class Schedules:
     """The enabled Schedule events of `info`; `invoke(function, event, source)` runs a function."""
 
-    def __init__(self, info: StackInfo, invoke: Callable[..., Any]):
+    def __init__(self, info: StackInfo, invoke: Callable[..., Any],
+                 clock: Optional[Callable[[], datetime]] = None):
+        """clock: the stack's clock; a simulated one (it has `set`) replaces the timers by `advance`."""
         self.info = info
         self.invoke = invoke
+        self.clock = clock
         self.schedules = [
             (fn, ev) for fn, spec in info.functions.items() for ev in spec.events
             if ev["type"] == "Schedule" and ev.get("enabled", True)
         ]
         self.threads: list[threading.Thread] = []
+        self._last: dict[str, datetime] = {ev["name"] + fn: clock() for fn, ev in self.schedules} if clock else {}
+
+    @property
+    def simulated(self) -> bool:
+        return hasattr(self.clock, "set")
 
     def fire(self, functions: list[str] | None = None, now: datetime | None = None) -> dict[str, Any]:
         """Invoke every scheduled function once (or only `functions`). Returns {function: result}."""
+        now = now or (self.clock() if self.clock else None)
         results: dict[str, Any] = {}
         for fn, ev in self.schedules:
             if functions is None or fn in functions:
                 event = json.loads(ev["input"]) if ev.get("input") else scheduled_event(self.info, fn, ev, now)
                 results[fn] = self.invoke(fn, event, source=f"schedule:{ev['name']}")
+                if now is not None:
+                    self._last[ev["name"] + fn] = now
         return results
 
+    def advance(self, target: datetime, *, wake: dict[str, Callable[[], Optional[datetime]]] | None = None,
+                settle: Callable[[], Any] | None = None) -> list[tuple[datetime, str, Any]]:
+        """Move the simulated clock to `target`, firing what falls due on the way (see the module docstring);
+        `settle()` runs after each firing (e.g. drain the queues). Returns [(instant, function, result)]."""
+        if not self.simulated:
+            raise TypeError("advance needs a simulated clock (the stack was started on the wall clock)")
+        wake = {fn: f for fn, f in (wake or {}).items() if any(f_ == fn for f_, _ in self.schedules)}
+        fired: list[tuple[datetime, str, Any]] = []
+
+        def run(fn: str, now: datetime) -> None:
+            fired.append((now, fn, self.fire([fn], now)[fn]))
+            if settle is not None:
+                settle()
+
+        previous = None
+        while wake:
+            due = sorted((t, fn) for fn, f in wake.items() if (t := f()) is not None and t <= target)
+            if not due:
+                break
+            if due[0] == previous:  # replay's guard: a sweep always moves the deadline past its instant
+                raise RuntimeError(f"{due[0][1]} did not move its deadline past {due[0][0].isoformat()}")
+            previous = due[0]
+            run(due[0][1], self.clock.set(max(due[0][0], self.clock())))
+        now = self.clock.set(target)
+        for fn, ev in self.schedules:
+            period = rate_seconds(ev["expression"])
+            if fn not in wake and period is not None and (now - self._last[ev["name"] + fn]).total_seconds() >= period:
+                run(fn, now)
+        return fired
+
     def start(self, stop: threading.Event) -> None:
-        """One timer thread per schedule until `stop` is set."""
+        """One timer thread per schedule until `stop` is set (none on a simulated clock: see `advance`)."""
+        if self.simulated:
+            log.info("schedules follow the simulated clock: they fire as it is advanced")
+            return
         for fn, ev in self.schedules:
             t = threading.Thread(target=self._timer, args=(fn, ev, stop), name=f"schedule-{fn}", daemon=True)
             t.start()
