@@ -125,7 +125,15 @@ def test_template_api_routes_and_authorizer(cfn):
     auth = body["securityDefinitions"]["AgencyAuthorizer"]
     assert auth["x-amazon-apigateway-authtype"] == "custom"
     assert auth["x-amazon-apigateway-authorizer"]["type"] == "request"
-    assert auth["x-amazon-apigateway-authorizer"]["identitySource"] == "method.request.header.Authorization"
+    # no identity source: a key in x-api-key must reach the authorizer too (README), not a 401 from API Gateway
+    assert "identitySource" not in auth["x-amazon-apigateway-authorizer"]
+    responses = body["x-amazon-apigateway-gateway-responses"]
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"
+    for kind in ("MISSING_AUTHENTICATION_TOKEN", "UNAUTHORIZED", "ACCESS_DENIED", "DEFAULT_4XX", "DEFAULT_5XX"):
+        headers = responses[kind]["responseParameters"]
+        assert headers["gatewayresponse.header.Content-Type"] == "'application/fhir+json'"
+        assert headers["gatewayresponse.header.X-Correlation-ID"] == "method.request.header.X-Correlation-ID"
+        assert '"resourceType": "OperationOutcome"' in responses[kind]["responseTemplates"]["application/json"]
     (stage,) = _res(cfn, "AWS::ApiGateway::Stage").values()
     assert stage["Properties"]["TracingEnabled"] is True
     assert stage["Properties"]["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0] == "ApiAccessLogGroup"

@@ -1,8 +1,12 @@
 """API Gateway (REST API, Lambda proxy integration) for the template's Api events, over local HTTP.
 
-A request goes: route match (else 403 "Missing Authentication Token"), the route's Lambda authorizer
-(identity sources checked first: 401 without calling it; its policy evaluated against the method ARN),
-then the function with a REST proxy event; its proxy response becomes the HTTP reply.
+A request goes: route match (else MISSING_AUTHENTICATION_TOKEN, whatever the method or the path), the
+route's Lambda authorizer (identity sources checked first: 401 without calling it; its policy evaluated
+against the method ARN), then the function with a REST proxy event; its proxy response becomes the HTTP reply.
+
+The replies API Gateway makes itself (no route, 401, 403, authorizer failures) are its gateway responses:
+the API's `GatewayResponses` from the template (status, headers mapped from `method.request.header.*` or
+quoted literals, the application/json template with `$context.*` variables), else API Gateway's defaults.
 """
 from __future__ import annotations
 
@@ -64,6 +68,46 @@ def json_reply(status: int, body: dict) -> Reply:
     return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
 
+# API Gateway's own replies when the template does not customise them: (status, body)
+DEFAULT_RESPONSES: dict[str, tuple[int, dict]] = {
+    "MISSING_AUTHENTICATION_TOKEN": (403, {"message": "Missing Authentication Token"}),
+    "UNAUTHORIZED": (401, {"message": "Unauthorized"}),
+    "ACCESS_DENIED": (403, {"Message": "User is not authorized to access this resource"}),
+    "AUTHORIZER_FAILURE": (500, {"message": None}),
+    "AUTHORIZER_CONFIGURATION_ERROR": (500, {"message": None}),
+    # a function that failed or answered no proxy response; not a configurable type, DEFAULT_5XX applies
+    "BAD_GATEWAY": (502, {"message": "Internal server error"}),
+}
+_CONTEXT_VAR = re.compile(r"\$context\.([A-Za-z.]+)")
+
+
+def gateway_response(kind: str, configured: dict, headers: dict[str, str], context: dict,
+                     body: dict | None = None) -> Reply:
+    """The reply of gateway response `kind` (e.g. UNAUTHORIZED): the API's GatewayResponses entry for it,
+    else DEFAULT_4XX/DEFAULT_5XX by status, else API Gateway's default. `body` overrides the default body."""
+    status, default_body = DEFAULT_RESPONSES[kind]
+    default_body = body if body is not None else default_body
+    cfg = configured.get(kind) or configured.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX") or {}
+    status = int(cfg.get("StatusCode") or status)
+    lower = {k.lower(): v for k, v in headers.items()}
+    out_h = {"Content-Type": "application/json"}
+    for name, source in ((cfg.get("ResponseParameters") or {}).get("Headers") or {}).items():
+        source = str(source)
+        if source.startswith("'") and source.endswith("'"):
+            out_h[name] = source[1:-1]
+        elif source.lower().startswith("method.request.header."):
+            value = lower.get(source[len("method.request.header."):].lower())
+            if value is not None:
+                out_h[name] = value
+    template = (cfg.get("ResponseTemplates") or {}).get("application/json")
+    if template is None:
+        return status, out_h, json.dumps(default_body).encode()
+    message = str((default_body or {}).get("message") or (default_body or {}).get("Message") or "")
+    flat = {"requestId": context.get("requestId", ""), "error.message": message,
+            "error.messageString": json.dumps(message)}
+    return status, out_h, _CONTEXT_VAR.sub(lambda m: str(flat.get(m.group(1), "")), template).encode()
+
+
 @dataclass
 class _Request:
     """One request as API Gateway sees it after routing: what the authorizer and the proxy event carry."""
@@ -95,6 +139,9 @@ class ApiGateway:
         self.port = port
         self.routes = [{**ev, "function": fn, "regex": compile_route(ev["path"])}
                        for fn, spec in info.functions.items() for ev in spec.events if ev["type"] == "Api"]
+        # one API per local stack: its gateway responses answer whatever no route (or authorizer) takes
+        self.gateway_responses: dict = next((r["gateway_responses"] for r in self.routes
+                                             if r.get("gateway_responses")), {})
         self._server: ThreadingHTTPServer | None = None
         self.local: Callable[..., Reply | None] | None = None  # local-only endpoints (the clock control)
 
@@ -113,7 +160,9 @@ class ApiGateway:
             return local
         req = self._route(method, raw_path, headers, source_ip)
         if req is None:
-            return json_reply(403, {"message": "Missing Authentication Token"})
+            # API Gateway cannot tell an unknown path from a known path's unknown method: both land here
+            request_id = str(uuid.uuid4())
+            return self._gateway("MISSING_AUTHENTICATION_TOKEN", dict(headers), {"requestId": request_id})
         auth = req.route.get("authorizer")
         if auth:
             denied = self._authorize(auth, req)
@@ -175,7 +224,7 @@ class ApiGateway:
         missing = [h for h in auth.get("identity_headers") or [] if not lower_h.get(h.lower())]
         missing += [q for q in auth.get("identity_query") or [] if not (req.single_q or {}).get(q)]
         if missing:
-            return json_reply(401, {"message": "Unauthorized"})
+            return self._gateway("UNAUTHORIZED", req.single_h, req.context)
         if auth["type"] == "TOKEN":
             header = (auth.get("identity_headers") or ["Authorization"])[0]
             auth_event: dict[str, Any] = {"type": "TOKEN", "authorizationToken": lower_h.get(header.lower()),
@@ -192,16 +241,17 @@ class ApiGateway:
             result = self.invoke(auth["function"], auth_event, source="authorizer")
         except Exception as e:  # noqa: BLE001 - API Gateway maps authorizer errors to responses
             if str(e) == "Unauthorized":
-                return json_reply(401, {"message": "Unauthorized"})
+                return self._gateway("UNAUTHORIZED", req.single_h, req.context)
             log.exception("authorizer %s failed", auth["function"])
-            return json_reply(500, {"message": None})
+            return self._gateway("AUTHORIZER_FAILURE", req.single_h, req.context)
         if not isinstance(result, dict) or "policyDocument" not in result:
-            return json_reply(500, {"message": None})
+            return self._gateway("AUTHORIZER_CONFIGURATION_ERROR", req.single_h, req.context)
         decision = evaluate_policy(result.get("policyDocument"), req.method_arn)
         if decision == "Deny":
-            return json_reply(403, {"Message": "User is not authorized to access this resource with an explicit deny"})
+            return self._gateway("ACCESS_DENIED", req.single_h, req.context, {
+                "Message": "User is not authorized to access this resource with an explicit deny"})
         if decision != "Allow":
-            return json_reply(403, {"Message": "User is not authorized to access this resource"})
+            return self._gateway("ACCESS_DENIED", req.single_h, req.context)
         req.context["authorizer"] = {**(result.get("context") or {}),
                                      "principalId": result.get("principalId"), "integrationLatency": 0}
         return None
@@ -226,9 +276,9 @@ class ApiGateway:
             resp = self.invoke(req.route["function"], event, source="api")
         except Exception:  # noqa: BLE001
             log.exception("function %s failed", req.route["function"])
-            return json_reply(502, {"message": "Internal server error"})
+            return self._gateway("BAD_GATEWAY", req.single_h, req.context)
         if not isinstance(resp, dict) or "statusCode" not in resp:
-            return json_reply(502, {"message": "Internal server error"})
+            return self._gateway("BAD_GATEWAY", req.single_h, req.context)
         out_h: dict[str, str] = {}
         for k, v in (resp.get("headers") or {}).items():
             out_h[k] = str(v)
@@ -239,6 +289,11 @@ class ApiGateway:
         out_h.setdefault("Content-Type", "application/json")
         out_h["x-amzn-RequestId"] = req.context["requestId"]
         return int(resp["statusCode"]), out_h, data
+
+    def _gateway(self, kind: str, headers: dict[str, str], context: dict, body: dict | None = None) -> Reply:
+        status, out_h, data = gateway_response(kind, self.gateway_responses, headers, context, body)
+        out_h["x-amzn-RequestId"] = context.get("requestId", "")
+        return status, out_h, data
 
     # ------------------------------------------------------------------ the HTTP server
     @property

@@ -64,7 +64,8 @@ def _api_event(ev_name: str, ep: dict, apis: dict[str, dict], api_globals: dict,
         authorizer = _authorizer(auth_name, (auth_cfg.get("Authorizers") or {})[auth_name])
     stage = resolver.resolve(api_props.get("StageName", "Prod"))
     return {"name": ev_name, "type": "Api", "path": ep["Path"], "method": ep["Method"].upper(),
-            "api": api_lid, "stage": str(stage), "authorizer": authorizer}
+            "api": api_lid, "stage": str(stage), "authorizer": authorizer,
+            "gateway_responses": api_props.get("GatewayResponses") or {}}
 
 
 def _authorizer(name: str, a: dict) -> dict[str, Any]:
