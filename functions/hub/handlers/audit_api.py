@@ -2,6 +2,11 @@
 
 `handle_query` holds the logic (takes the log, so tests call it directly); the route
 is on `router` so a combined OpenAPI export can include it.
+
+Every query names a coded purpose of use (`hub.core.audit.purpose`, published as a FHIR CodeSystem in
+data/audit-purpose-of-use.json and as the parameter's enum in the OpenAPI document). Every query, refused
+or not, is itself audited with its purpose. Malformed or unrepresentable input is a 400 OperationOutcome,
+never a 5xx.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from hub.adapters.errors import AdapterError
 from hub.core.audit.export import records_to_csv
 from hub.core.audit.model import AuditEntry, AuditError
+from hub.core.audit.purpose import purpose_codes, purposes
 from hub.core.audit.query import (AuditFilters, InvalidQuery, decode_cursor, encode_cursor, parse_bound,
                                   parse_limit)
 from hub.core.auth import caller_from_context
@@ -32,6 +38,7 @@ FHIR_JSON = "application/fhir+json"
 READER_KIND = "commissioner"
 LEGAL_BASIS = "audit-oversight"
 FILTER_PARAMS = ("sender", "recipient", "event", "rule", "outcome", "action")
+MAX_PARAM = 200  # no filter value is longer; a longer one is an attempt, not a query
 
 
 def _error(status: int, diagnostics: str, parameter: str | None = None) -> Response:
@@ -45,23 +52,29 @@ def _audit(log, caller: Caller | None, now: datetime, *, outcome: str, nhs_numbe
                           legal_basis=LEGAL_BASIS, outcome=outcome, details=details))
 
 
-def _filters(params: dict) -> tuple[AuditFilters, str | None, str | None]:
-    """(filters without child, nhs_number, purpose) or InvalidQuery."""
+def _purpose(params: dict) -> str:
+    code = params.get("purpose")
+    if not code:
+        raise InvalidQuery(f"every query needs a 'purpose', one of: {', '.join(purpose_codes())}", "purpose")
+    if code not in purposes():
+        raise InvalidQuery(f"'purpose' must be one of: {', '.join(purpose_codes())}", "purpose")
+    return code
+
+
+def _filters(params: dict) -> tuple[AuditFilters, str | None]:
+    """(filters without child, nhs_number) or InvalidQuery."""
+    for name, value in params.items():
+        if not isinstance(value, str) or len(value) > MAX_PARAM:
+            raise InvalidQuery(f"'{name}' is longer than {MAX_PARAM} characters", name)
     start = parse_bound(params.get("from"), name="from", upper=False)
     end = parse_bound(params.get("to"), name="to", upper=True)
     if start and end and start >= end:
         raise InvalidQuery("'from' must be before 'to'", "from")
     values = {k: (params.get(k) or None) for k in FILTER_PARAMS}
-    nhs = (params.get("nhs_number") or "").strip() or None
-    purpose = (params.get("purpose") or "").strip() or None
-    if nhs is not None:
-        if not nhs_number_valid(nhs):
-            raise InvalidQuery("'nhs_number' is not a valid NHS number", "nhs_number")
-        if purpose is None:
-            raise InvalidQuery("a query about one child needs a 'purpose'", "purpose")
-        if len(purpose) > 500:
-            raise InvalidQuery("'purpose' is longer than 500 characters", "purpose")
-    return AuditFilters(start=start, end=end, **values), nhs, purpose
+    nhs = params.get("nhs_number") or None
+    if nhs is not None and not (len(nhs) == 10 and nhs.isascii() and nhs.isdigit() and nhs_number_valid(nhs)):
+        raise InvalidQuery("'nhs_number' is not a valid NHS number", "nhs_number")
+    return AuditFilters(start=start, end=end, **values), nhs
 
 
 def handle_query(log, params: dict, accept: str | None, caller: Caller | None, now: datetime) -> Response:
@@ -74,7 +87,8 @@ def handle_query(log, params: dict, accept: str | None, caller: Caller | None, n
             logger.warning("could not audit a refused audit query")
         return _error(403, "Only commissioners may read the audit log")
     try:
-        filters, nhs, purpose = _filters(params)
+        purpose = _purpose(params)
+        filters, nhs = _filters(params)
         limit = parse_limit(params.get("limit"))
         cursor = decode_cursor(params.get("cursor"))
     except InvalidQuery as exc:
@@ -85,9 +99,7 @@ def handle_query(log, params: dict, accept: str | None, caller: Caller | None, n
     records, next_cursor = log.query(filters, cursor, limit)
     as_csv = "text/csv" in (accept or "").lower()
     details = {"filters": filters.describe(), "returned": len(records), "format": "csv" if as_csv else "json",
-               "page": bool(cursor)}
-    if purpose:
-        details["purpose"] = purpose
+               "page": bool(cursor), "purpose": purpose}
     # fail closed: no audit record, no data
     _audit(log, caller, now, outcome="200", nhs_number=nhs, details=details)
     if nhs:
@@ -106,10 +118,10 @@ def handle_query(log, params: dict, accept: str | None, caller: Caller | None, n
 @router.get("/audit", summary="Query the audit log (commissioners only)", tags=["audit"], description=(
     "Filters: from, to (ISO dates or date-times; a date is a Europe/London day, 'to' inclusive), sender, recipient, "
     "event, rule, outcome, action. Paging: limit (1-1000, default 100) and the opaque next_cursor. "
-    "A query about one child (nhs_number) needs a purpose and is recorded with it. "
+    "Every query names its purpose of use (CodeSystem audit-purpose-of-use) and is recorded with it. "
     "JSON by default; CSV with Accept: text/csv (next cursor in X-Next-Cursor). Every query is itself audited."),
     responses={200: {"description": "records", "content": {"application/json": {}, "text/csv": {}}},
-               400: {"description": "bad filter", "content": {FHIR_JSON: {}}},
+               400: {"description": "bad filter or purpose", "content": {FHIR_JSON: {}}},
                403: {"description": "not a commissioner", "content": {FHIR_JSON: {}}}})
 def get_audit(
     from_: Annotated[Optional[str], Query(alias="from", description="start, inclusive")] = None,
@@ -120,8 +132,10 @@ def get_audit(
     rule: Annotated[Optional[str], Query(description="alert rule id")] = None,
     outcome: Annotated[Optional[str], Query(description="e.g. 202, 422, delivered, critical")] = None,
     action: Annotated[Optional[str], Query(description="e.g. message.accepted, alert.raised")] = None,
-    nhs_number: Annotated[Optional[str], Query(description="one child; needs purpose")] = None,
-    purpose: Annotated[Optional[str], Query(description="why this child's records are read")] = None,
+    nhs_number: Annotated[Optional[str], Query(description="one child (10 digits)")] = None,
+    purpose: Annotated[Optional[str], Query(
+        description="why the log is read (required): https://safeguarding-hub.example/fhir/CodeSystem/audit-purpose-of-use",
+        json_schema_extra={"enum": list(purpose_codes())})] = None,
     cursor: Annotated[Optional[str], Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[Optional[str], Query(description="page size, 1-1000")] = None,
 ):

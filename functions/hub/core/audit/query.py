@@ -46,22 +46,28 @@ class AuditFilters:
 
 
 def parse_bound(text: str | None, *, name: str, upper: bool) -> datetime | None:
-    """ISO date or datetime. A date is a Europe/London calendar day; as an upper bound it is inclusive."""
+    """ISO date or datetime. A date is a Europe/London calendar day; as an upper bound it is inclusive.
+
+    A value whose bound falls outside what a datetime holds once in UTC (`to=9999-12-31` ends in year
+    10000; `0001-01-01T00:00:00+01:00` starts in year 0) is InvalidQuery, like any malformed value."""
     if text is None or text == "":
         return None
     text = text.strip()
     try:
+        if len(text) > 64:
+            raise ValueError("too long")
         if len(text) == 10:
             day = date.fromisoformat(text)
             if upper:
                 day = day + timedelta(days=1)
             return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(timezone.utc)
         value = parse_at(text)
-    except ValueError as exc:
-        raise InvalidQuery(f"'{name}' must be an ISO 8601 date or date-time", name) from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidQuery(f"'{name}' must be an ISO 8601 date or date-time between years 1 and 9999 (UTC)",
+                           name) from exc
 
 
 def matches(record: dict, f: AuditFilters) -> bool:
