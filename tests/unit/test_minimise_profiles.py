@@ -390,7 +390,32 @@ def check_health(before: dict, after: dict) -> None:
     assert after == before, "the health profile passes clinical content in full"
 
 
+CP_IS_FLAG_ALLOWED = {
+    "Patient": {"id", "identifier", "birthDate"},
+    "EpisodeOfCare": {"id", "identifier", "status", "type", "patient", "period", "managingOrganization", "careManager"},
+    "Organization": {"id", "identifier", "name", "telecom"},
+}
+CP_IS_FLAG_OTHERS = {"id", "identifier", "status", "code", "class", "vaccineCode", "subject", "patient", "participant"}
+
+
+def check_cp_is_flag(before: dict, after: dict) -> None:
+    # the plan flag for a hospital: the plan and the child's identifiers; anything else only in a valid bare shape
+    for r in resources(after):
+        rt = r.get("resourceType")
+        if rt == "MessageHeader":
+            continue
+        present = {k.lstrip("_") for k in r} - {"resourceType"}
+        others = {k for k in present if k.startswith(("effective", "occurrence"))}
+        assert present - others <= CP_IS_FLAG_ALLOWED.get(rt, CP_IS_FLAG_OTHERS), f"{rt} leaks {present}"
+        if rt == "EpisodeOfCare":
+            assert _codings_systems({"coding": [c for t in r.get("type", []) for c in t.get("coding", [])]}) <= {CS_CONCEPT}
+    sensitive = {s for rt, fields in (("Patient", ("name", "telecom", "address")), ("Observation", ("note", "bodySite")))
+                 for r in resources(before, rt) for f in fields for s in _strings(r.get(f)) if len(s) >= 5}
+    assert not [s for s in sensitive if json.dumps(s)[1:-1] in json.dumps(after)]
+
+
 CHECKS = {
+    "cp-is-flag": check_cp_is_flag,
     "police": check_police,
     "social-care": check_social_care,
     "health-no-police-narrative": check_no_police_narrative,

@@ -66,7 +66,7 @@ def test_routing_cp_plan_sends_everything_to_la_gp_and_hv(event):
 
 def test_routing_cp_plan_disclosures_cite_the_core_group_basis():
     ds = decide(msg("immunisation-recorded"), ctx(cp=True), POLICY, CONFIG)
-    by_kind = {d.recipient_kind: d for d in ds}
+    by_kind = {d.recipient_kind: d for d in ds if d.content == "message"}  # copies, not the CP-IS notifications
     assert by_kind["social-care"].policy_rule == "cp-plan-core-group"
     assert "Children Act 1989 s47" in by_kind["social-care"].legal_basis
     assert by_kind["social-care"].profile == "social-care"
@@ -167,7 +167,7 @@ def test_routing_gp_falls_back_to_the_message_patient():
 def test_routing_first_matching_rule_fixes_basis_and_profile():
     # GIVEN an infant on a CP plan: both cp-plan-core-group and injury-under-1 name social care
     ds = decide(msg("injury-observed"), ctx(cp=True, age=100), POLICY, CONFIG)
-    sc = [d for d in ds if d.recipient_kind == "social-care"]
+    sc = [d for d in ds if d.recipient_kind == "social-care" and d.content == "message"]
     assert len(sc) == 1 and sc[0].policy_rule == "cp-plan-core-group"
 
 
@@ -236,9 +236,10 @@ def test_routing_property_no_loopback_no_duplicates_always_a_basis(event, sender
     c = ChildContext(on_cp_plan=cp, on_plan=plan or cp, la_ods=la, gp_ods=gp, hv_ods=hv, age_days=age)
     cfg = RoutingConfig(la_front_door_ods="LAFD001", default_hv_ods=default_hv)
     ds = decide(m, c, POLICY, cfg)
-    keys = [(d.recipient_kind, d.recipient_ods) for d in ds]
-    assert len(keys) == len(set(keys)), "one disclosure per (kind, ODS)"
-    assert all(d.recipient_ods != sender for d in ds), "NEMS: never back to the sender"
+    keys = [(d.recipient_kind, d.recipient_ods) for d in ds if d.content == "message"]
+    assert len(keys) == len(set(keys)), "one copy per (kind, ODS)"
+    assert len(ds) == len({(d.recipient_kind, d.recipient_ods, d.content) for d in ds})
+    assert all(d.recipient_ods != sender for d in ds if d.content == "message"), "NEMS: never back to the sender"
     assert all(d.recipient_ods for d in ds)
     assert all(d.legal_basis.strip() and d.profile in POLICY.profiles for d in ds)
     assert all(d.recipient_kind in AGENCY_KINDS for d in ds)

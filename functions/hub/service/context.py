@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hub.core.messages import Message
+from hub.core.messages import Message, PlanFact
 from hub.core.routing import ChildContext, clinical_time
 from hub.core.rules import ChildState
 from hub.ports import ChildStateStore
@@ -25,10 +25,14 @@ def child_context(state: ChildState | None, msg: Message) -> ChildContext:
     active = active_at(clinical_time(msg)) or active_at(msg.timestamp)
     cp = [p for p in active if p.plan_type == "child-protection-plan"]
     lead = (cp or active or [None])[-1]
+    # the plan a plan event is about, with its start and end merged (a plan-ended may not repeat type or LA)
+    keys = {f.key for f in msg.facts if isinstance(f, PlanFact)}
+    msg_plan = next((i.fact for i in view.plans + view.plan_ends if i.fact.key in keys), None)
     return ChildContext(
         on_cp_plan=bool(cp), on_plan=bool(active), la_ods=lead.la_ods if lead else None,
         gp_ods=state.gp_ods, hv_ods=state.hv_ods,
-        age_days=None)  # decide() derives it from the message's birthDate and clinical time
+        age_days=None,  # decide() derives it from the message's birthDate and clinical time
+        plan=lead, msg_plan=msg_plan)
 
 
 def routing_context(state: ChildStateStore, msg: Message) -> ChildContext:

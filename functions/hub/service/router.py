@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from hub.core.audit import AuditEntry
 from hub.core.messages import InjuryFact
 from hub.core.identity import HUB_NAMESPACE, disclosure_id, group_id
-from hub.core.routing import decide, minimise, readdress
+from hub.core.routing import content_bundle, decide, minimise, readdress
 from hub.service.context import routing_context
 from hub.service.queued import load_message
 
@@ -41,14 +41,17 @@ class RouterService:
         # lets the commissioners' report count CP-plan injuries, including those examined in time
         injury_details = {"injury_key": injury.key, "on_cp_plan": ctx.on_cp_plan} if injury else {}
         for d in decide(msg, ctx, policy, self.routing_config):
-            did = disclosure_id(msg.message_id, d.recipient_kind, d.recipient_ods)
+            # a notification the hub writes (d.basis) is one per its basis, not per message
+            did = disclosure_id(d.basis or msg.message_id, d.recipient_kind, d.recipient_ods)
             status = self.ledger.status(f"disclosure#{did}")
             if status is None:
-                payload = readdress(minimise(bundle, d.profile, policy), d, new_message_id=did,
+                payload = readdress(minimise(content_bundle(d, bundle, msg, ctx), d.profile, policy), d,
+                                    new_message_id=did,
                                     new_bundle_id=str(uuid.uuid5(HUB_NAMESPACE, f"bundle|{did}")))
                 self.queues.send_json(self.outbox_urls[d.recipient_kind], payload,
                                       group_id=d.recipient_ods, dedup_id=did,
-                                      attributes={"ods": d.recipient_ods, "event": msg.event,
+                                      attributes={"ods": d.recipient_ods,
+                                                  "event": d.content if d.basis else msg.event,
                                                   "original-message-id": msg.message_id})
                 self.ledger.mark(f"disclosure#{did}", "sent")
                 delivered += 1
@@ -58,7 +61,9 @@ class RouterService:
                     action="message.routed", at=self.clock(), actor_ods=msg.sender_ods, actor_kind=msg.sender_kind,
                     event=msg.event, message_id=msg.message_id, nhs_number=msg.patient.nhs_number,
                     recipient_ods=d.recipient_ods, recipient_kind=d.recipient_kind, legal_basis=d.legal_basis,
+                    business_key=f"message.routed|{did}" if d.basis else None,  # a notification: one per basis
                     outcome="delivered", details={"profile": d.profile, "policy_rule": d.policy_rule,
+                                                  "content": d.content,
                                                   "policy_version": d.policy_version, "disclosure_id": did,
                                                   **injury_details}))
                 self.ledger.mark(f"disclosure#{did}", "audited")

@@ -17,6 +17,7 @@ from hub.core.routing.decide import (
     plan_routing,
 )
 from hub.core.routing.minimise import minimise
+from hub.core.routing.notifications import content_bundle
 from hub.core.routing.policy import PolicyError, RoutingPolicy, default_policy, load_policy
 from hub.core.routing.readdress import ReaddressError, destination_endpoint, readdress
 
@@ -31,6 +32,7 @@ __all__ = [
     "Skipped",
     "child_age_days",
     "clinical_time",
+    "content_bundle",
     "decide",
     "default_policy",
     "destination_endpoint",

@@ -5,11 +5,11 @@ and configuration.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from hub.core.events import spec_for_fact
-from hub.core.messages import Message
+from hub.core.messages import Message, PlanFact
 from hub.core.routing.policy import Condition, Recipient, RoutingPolicy
 
 
@@ -23,12 +23,15 @@ class ChildContext:
     gp_ods: str | None  # registered GP
     hv_ods: str | None  # latest health-visiting organisation seen for the child
     age_days: int | None  # child's age in days at the event's clinical time (None if unknown)
+    plan: PlanFact | None = None  # the lead active plan (CP first), for the notifications the hub writes
+    msg_plan: PlanFact | None = None  # the plan a plan-started/plan-ended message is about, start and end merged
 
 
 @dataclass(frozen=True)
 class RoutingConfig:
     la_front_door_ods: str = "LAFD001"  # social care recipient when the child has no lead LA
     default_hv_ods: str | None = None  # health visiting recipient when none known yet
+    police_by_la: dict[str, str] = field(default_factory=dict)  # local authority ODS -> its police force's ODS
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Disclosure:
     profile: str  # minimisation profile name applied
     policy_rule: str  # id of the policy rule that matched
     policy_version: str
+    content: str = "message"  # or a notification the hub writes (hub.core.routing.notifications)
+    basis: str | None = None  # what a notification is one of (its disclosure id's seed); None: the message
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,16 @@ def child_age_days(msg: Message, ctx: ChildContext) -> int | None:
     return (_london_date(clinical_time(msg)) - birth).days
 
 
+def notification_basis(content: str, msg: Message, ctx: ChildContext) -> str:
+    """What one notification is one of: a plan flag per child, plan and day; an unscheduled care notification
+    per child, hospital and day (the Europe/London day of the message's clinical time), so a hospital's
+    second message about the same attendance, or a retry, sends nothing new."""
+    day = _london_date(clinical_time(msg)).isoformat()
+    if content == "plan-flag":
+        return f"plan-flag|{msg.patient.nhs_number}|{ctx.plan.key if ctx.plan else '-'}|{day}"
+    return f"{content}|{msg.patient.nhs_number}|{msg.sender_ods}|{day}"
+
+
 def _holds(cond: Condition, msg: Message, ctx: ChildContext, age: int | None) -> bool:
     if cond.always:
         return True
@@ -107,6 +122,8 @@ def _holds(cond: Condition, msg: Message, ctx: ChildContext, age: int | None) ->
     if cond.sender_kind_in is not None and msg.sender_kind not in cond.sender_kind_in:
         return False
     if cond.sender_kind_not_in is not None and msg.sender_kind in cond.sender_kind_not_in:
+        return False
+    if cond.plan_type_in is not None and (ctx.msg_plan is None or ctx.msg_plan.plan_type not in cond.plan_type_in):
         return False
     if cond.any_of is not None and not any(_holds(c, msg, ctx, age) for c in cond.any_of):
         return False
@@ -123,6 +140,12 @@ def _resolve(r: Recipient, msg: Message, ctx: ChildContext, config: RoutingConfi
         return ctx.gp_ods or (msg.patient.gp_ods if msg.patient else None) or None
     if r.ods == "hv":
         return ctx.hv_ods or config.default_hv_ods or None
+    if r.ods == "police":
+        # the force of the local authority whose plan the message is about, else of the lead plan's
+        la = (ctx.msg_plan.la_ods if ctx.msg_plan else None) or ctx.la_ods
+        return config.police_by_la.get(la) if la else None
+    if r.ods == "sender":
+        return msg.sender_ods or None
     raise AssertionError(f"unhandled ODS resolver {r.ods!r}")  # the policy model forbids others
 
 
@@ -130,8 +153,9 @@ def _resolve(r: Recipient, msg: Message, ctx: ChildContext, config: RoutingConfi
 def plan_routing(msg: Message, ctx: ChildContext, policy: RoutingPolicy, config: RoutingConfig) -> RoutingDecision:
     """Disclosures plus the recipients skipped (unresolvable ODS, or the sender itself).
 
-    Rules are taken in file order; the first rule that yields a given (kind, ODS)
-    fixes its legal basis and profile.
+    Rules are taken in file order; the first rule that yields a given (kind, ODS, content)
+    fixes its legal basis and profile. A notification the hub writes (content other than
+    "message") may go to the sender: it is not the sender's message coming back.
     """
     age = child_age_days(msg, ctx)
     out: dict[tuple[str, str], Disclosure] = {}
@@ -144,10 +168,10 @@ def plan_routing(msg: Message, ctx: ChildContext, policy: RoutingPolicy, config:
             if ods is None:
                 skipped.append(Skipped(r.kind, "unresolved", r.ods, rule.id))
                 continue
-            if ods == msg.sender_ods:
+            if ods == msg.sender_ods and r.content == "message":
                 skipped.append(Skipped(r.kind, "sender", r.ods, rule.id, ods))
                 continue
-            key = (r.kind, ods)
+            key = (r.kind, ods, r.content)
             if key in out:
                 continue
             out[key] = Disclosure(
@@ -157,9 +181,11 @@ def plan_routing(msg: Message, ctx: ChildContext, policy: RoutingPolicy, config:
                 profile=policy.profile_name(r),
                 policy_rule=rule.id,
                 policy_version=policy.version,
+                content=r.content,
+                basis=None if r.content == "message" else notification_basis(r.content, msg, ctx),
             )
     # a skip is moot when another rule reached the same kind
-    reached = {k for k, _ in out}
+    reached = {k for k, _, _ in out}
     skipped = [s for s in skipped if s.recipient_kind not in reached or s.reason == "sender"]
     return RoutingDecision(tuple(out.values()), tuple(dict.fromkeys(skipped)))
 

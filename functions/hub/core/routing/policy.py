@@ -17,8 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hub.core.events import event_spec
 from hub.core.messages import AGENCY_KINDS
 
-OdsResolver = Literal["la", "la_or_front_door", "gp", "hv"]
-ODS_RESOLVERS: tuple[str, ...] = ("la", "la_or_front_door", "gp", "hv")
+OdsResolver = Literal["la", "la_or_front_door", "gp", "hv", "police", "sender"]
+ODS_RESOLVERS: tuple[str, ...] = ("la", "la_or_front_door", "gp", "hv", "police", "sender")
+# What a recipient is sent: a minimised copy of the message (the default), or a notification the hub
+# writes from the child's state (hub.core.routing.notifications), itself minimised by the profile.
+Content = Literal["message", "plan-flag", "unscheduled-care"]
+CONTENTS: tuple[str, ...] = ("message", "plan-flag", "unscheduled-care")
+PLAN_TYPES: tuple[str, ...] = ("child-protection-plan", "child-in-need-plan", "early-help")  # spec §3
 
 # one path segment: a FHIR element name, optionally a choice type "value[x]"
 _SEGMENT = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\[x\])?$")
@@ -133,6 +138,7 @@ class Condition(_Strict):
     age_days_lt: int | None = Field(default=None, gt=0)
     sender_kind_in: tuple[str, ...] | None = None
     sender_kind_not_in: tuple[str, ...] | None = None
+    plan_type_in: tuple[str, ...] | None = None  # the plan a plan-started/plan-ended message is about
     any_of: tuple["Condition", ...] | None = None
 
     @field_validator("sender_kind_in", "sender_kind_not_in")
@@ -141,6 +147,14 @@ class Condition(_Strict):
         for k in v or ():
             if k not in AGENCY_KINDS:
                 raise ValueError(f"unknown agency kind {k!r} (expected one of {', '.join(AGENCY_KINDS)})")
+        return v
+
+    @field_validator("plan_type_in")
+    @classmethod
+    def _plan_types(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for k in v or ():
+            if k not in PLAN_TYPES:
+                raise ValueError(f"unknown plan type {k!r} (expected one of {', '.join(PLAN_TYPES)})")
         return v
 
     @model_validator(mode="after")
@@ -162,6 +176,7 @@ class Recipient(_Strict):
     ods: OdsResolver
     legal_basis: str  # id into RoutingPolicy.legal_bases
     profile: str | None = None  # default: RoutingPolicy.default_profiles[kind]
+    content: Content = "message"
 
     @field_validator("kind")
     @classmethod
@@ -169,6 +184,13 @@ class Recipient(_Strict):
         if v not in AGENCY_KINDS:
             raise ValueError(f"unknown agency kind {v!r} (expected one of {', '.join(AGENCY_KINDS)})")
         return v
+
+    @model_validator(mode="after")
+    def _no_copy_to_sender(self) -> "Recipient":
+        if self.ods == "sender" and self.content == "message":
+            raise ValueError("'ods: sender' needs a notification 'content': "
+                             "a message is never copied back to its sender")
+        return self
 
 
 class Rule(_Strict):
