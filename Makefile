@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-unit test-functional test-integration test-localstack bench soak lint schemas openapi models clean
+.PHONY: install demo test test-unit test-functional test-integration test-localstack bench soak lint schemas openapi fhir-package models clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 2; }
@@ -49,6 +49,11 @@ schemas: $(STAMP)
 # writes schemas/openapi.json and the copy GET /openapi.json serves (functions/hub/data/openapi.json)
 openapi: $(STAMP)
 	$(PY) tools/export_openapi.py
+
+# writes the conformance resources GET /metadata and GET /<Type>/<id> serve (functions/hub/data/fhir) and the
+# FHIR package schemas/fhir/package.tgz (tests/unit/test_fhir_package.py fails when either is stale)
+fhir-package: $(STAMP)
+	$(PY) tools/build_fhir_package.py
 
 models: $(STAMP)
 	$(PY) tools/codegen_models.py

@@ -28,9 +28,13 @@ RESOLVER = "app"
 INFO = {
     "title": "Safeguarding Hub API",
     "summary": "FHIR R4 messaging between safeguarding partners, and the commissioners' audit view",
-    "description": "Every route sits behind the agency authorizer: `Authorization: Bearer sgh_<key_id>_<secret>`.",
+    "description": ("Every route but GET /metadata and the FHIR conformance resources sits behind the agency "
+                    "authorizer: `Authorization: Bearer sgh_<key_id>_<secret>`, or the key in `x-api-key`."),
 }
-SECURITY_SCHEMES = {"agencyKey": {"type": "http", "scheme": "bearer", "description": "Agency API key issued by the hub"}}
+SECURITY_SCHEMES = {"agencyKey": {"type": "http", "scheme": "bearer", "description": "Agency API key issued by the hub"},
+                    "agencyKeyHeader": {"type": "apiKey", "in": "header", "name": "x-api-key",
+                                        "description": "The same key in the x-api-key header"}}
+SECURITY = [{"agencyKey": []}, {"agencyKeyHeader": []}]  # either
 
 
 class _TemplateLoader(yaml.SafeLoader):
@@ -38,6 +42,14 @@ class _TemplateLoader(yaml.SafeLoader):
 
 
 _TemplateLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def public_routes(template: Path = TEMPLATE) -> set[tuple[str, str]]:
+    """(method, path) of the template's Api events without the authorizer (Auth: Authorizer: NONE)."""
+    doc = yaml.load(template.read_text(encoding="utf-8"), Loader=_TemplateLoader)  # noqa: S506 - SafeLoader
+    return {(p["Method"].lower(), p["Path"]) for res in (doc.get("Resources") or {}).values()
+            for ev in ((res.get("Properties") or {}).get("Events") or {}).values()
+            if (ev or {}).get("Type") == "Api" and ((p := ev.get("Properties") or {}).get("Auth") or {}).get("Authorizer") == "NONE"}
 
 
 def api_handler_modules(template: Path = TEMPLATE) -> list[str]:
@@ -61,13 +73,18 @@ def openapi_document(modules: list[str] | None = None) -> dict:
 
     from hub import __version__
 
-    merge = OpenAPIMerge(version=__version__, security_schemes=SECURITY_SCHEMES, security=[{"agencyKey": []}],
+    merge = OpenAPIMerge(version=__version__, security_schemes=SECURITY_SCHEMES, security=SECURITY,
                          on_conflict="error", **INFO)
     for name in modules or api_handler_modules():
         merge.add_schema(getattr(importlib.import_module(name), RESOLVER).get_openapi_schema())
     doc = json.loads(merge.get_openapi_json_schema())
     # Powertools routes are regexes, so the `$` of `$process-message` is escaped in the route.
     doc["paths"] = {p.replace("\\$", "$"): v for p, v in doc["paths"].items()}
+    # the template decides which routes need no key; the document says so per operation
+    for method, path in public_routes():
+        op = doc["paths"].get(path, {}).get(method)
+        if op is not None:
+            op["security"] = []
     return doc
 
 

@@ -111,9 +111,13 @@ class BucketPolicyDeniesInsecureTransport(BaseResourceCheck):
         return CheckResult.FAILED
 
 
-# The web console's static pages are the only public routes: a browser cannot send the API key when it
-# navigates, and the pages hold no data (every figure comes from the authenticated API). GET only.
-PUBLIC_ROUTES = frozenset({("/console", "get"), ("/console/{proxy+}", "get")})
+# The web console's static pages are public: a browser cannot send the API key when it navigates, and the
+# pages hold no data (every figure comes from the authenticated API). So are the FHIR CapabilityStatement
+# and the conformance resources: a client reads them before it holds a key; they describe the API only.
+# GET only.
+PUBLIC_ROUTES = frozenset({("/console", "get"), ("/console/{proxy+}", "get"), ("/metadata", "get"),
+                           *((f"/{t}/{{id}}", "get") for t in ("MessageDefinition", "CodeSystem", "ValueSet",
+                                                               "StructureDefinition"))})
 
 
 class ApiRoutesHaveAuthorizer(BaseResourceCheck):

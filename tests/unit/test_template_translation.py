@@ -51,6 +51,8 @@ def test_template_functions_have_fixed_handlers_and_globals(cfn):
         "AuditApiFunction": "hub.handlers.audit_api.lambda_handler",
         "AuditDigestFunction": "hub.handlers.audit_digest.lambda_handler",
         "ConsoleFunction": "hub.handlers.console.lambda_handler",
+        "TaskApiFunction": "hub.handlers.task_api.lambda_handler",
+        "ConformanceFunction": "hub.handlers.conformance.lambda_handler",
     }
     for lid, f in fns.items():
         p = f["Properties"]
@@ -116,12 +118,15 @@ def test_template_api_routes_and_authorizer(cfn):
     (api,) = _res(cfn, "AWS::ApiGateway::RestApi").values()
     body = api["Properties"]["Body"]
     routes = {(m.upper(), p) for p, ms in body["paths"].items() for m in ms}
-    assert routes == {("POST", "/$process-message"), ("GET", "/audit"), ("GET", "/openapi.json"),
-                      ("GET", "/audit/verification"), ("GET", "/console"), ("GET", "/console/{proxy+}")}
-    # only the console's static pages are public (they hold no data; the API behind them is authorized)
+    conformance = {("GET", "/metadata"), *(("GET", f"/{t}/{{id}}") for t in (
+        "MessageDefinition", "CodeSystem", "ValueSet", "StructureDefinition"))}
+    assert routes >= {("POST", "/$process-message"), ("GET", "/audit"), ("GET", "/openapi.json"),
+                      ("GET", "/audit/verification"), ("GET", "/console"), ("GET", "/console/{proxy+}"),
+                      ("POST", "/$validate"), *conformance}
+    # only the console's static pages and the FHIR conformance resources are public (they hold no data)
     public = {(m.upper(), p) for p, ms in body["paths"].items() for m, op in ms.items()
               if op.get("security") != [{"AgencyAuthorizer": []}]}
-    assert public == {("GET", "/console"), ("GET", "/console/{proxy+}")}
+    assert public == {("GET", "/console"), ("GET", "/console/{proxy+}"), *conformance}
     auth = body["securityDefinitions"]["AgencyAuthorizer"]
     assert auth["x-amazon-apigateway-authtype"] == "custom"
     assert auth["x-amazon-apigateway-authorizer"]["type"] == "request"

@@ -12,3 +12,42 @@ from aws_lambda_powertools import Metrics
 
 def metrics() -> Metrics:
     return Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "SafeguardingHub")
+
+
+CORRELATION_HEADER = "X-Correlation-ID"
+_MAX_CORRELATION_ID = 128
+
+
+def correlation_id(event: dict) -> str | None:
+    """The client's X-Correlation-ID (any header case), else API Gateway's request id."""
+    for name, value in ((event or {}).get("headers") or {}).items():
+        if name.lower() == "x-correlation-id" and isinstance(value, str) and 0 < len(value) <= _MAX_CORRELATION_ID:
+            return value
+    return ((event or {}).get("requestContext") or {}).get("requestId")
+
+
+def correlated(logger):
+    """API handlers: the client's X-Correlation-ID becomes the Powertools correlation id of the invocation
+    and is echoed on the reply (API Gateway's request id when the client sent none). Goes under
+    `logger.inject_lambda_context`, which would otherwise set the request id."""
+    import functools
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        def wrapper(event, context):
+            cid = correlation_id(event)
+            if cid:
+                logger.set_correlation_id(cid)
+            reply = handler(event, context)
+            if cid and isinstance(reply, dict) and "statusCode" in reply:
+                headers = {k: v for k, v in (reply.get("headers") or {}).items() if k.lower() != "x-correlation-id"}
+                reply["headers"] = {**headers, CORRELATION_HEADER: cid}
+                if reply.get("multiValueHeaders"):
+                    reply["multiValueHeaders"] = {k: v for k, v in reply["multiValueHeaders"].items()
+                                                  if k.lower() != "x-correlation-id"}
+            return reply
+
+        wrapper.echoes_correlation_id = True  # copied up through functools.wraps: tests find it on lambda_handler
+        return wrapper
+
+    return decorate

@@ -31,6 +31,7 @@ from hub.core.messages import Caller
 from hub.core.validation.nhs import nhs_number_valid
 from hub.core.validation.outcome import outcome_error
 from hub.handlers import composition
+from hub.handlers._observability import correlated
 
 logger = Logger()
 router = APIGatewayRouter()
@@ -160,5 +161,6 @@ def _unavailable(exc: AdapterError) -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@correlated(logger)
 def lambda_handler(event: dict, context) -> dict:
     return app.resolve(event, context)

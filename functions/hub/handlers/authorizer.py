@@ -5,6 +5,7 @@ from aws_lambda_powertools import Logger
 
 from hub.core.auth import allow_policy, parse_token, verify
 from hub.handlers import composition
+from hub.handlers._observability import correlated
 
 logger = Logger()
 
@@ -17,6 +18,7 @@ def _header(event: dict, name: str) -> str | None:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@correlated(logger)
 def lambda_handler(event: dict, context) -> dict:
     parsed = parse_token(_header(event, "authorization") or _header(event, "x-api-key"))
     if parsed is None:

@@ -26,6 +26,7 @@ from hub.core.audit.query import InvalidQuery, parse_bound
 from hub.core.auth import caller_from_context
 from hub.core.validation.outcome import outcome_error
 from hub.handlers import composition
+from hub.handlers._observability import correlated
 
 logger = Logger()
 ASSETS = Path(__file__).resolve().parent.parent / "data" / "console"
@@ -162,5 +163,6 @@ def _not_found(_exc) -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@correlated(logger)
 def lambda_handler(event: dict, context) -> dict:
     return app.resolve(event, context)

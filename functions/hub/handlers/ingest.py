@@ -63,6 +63,7 @@ def _aws_unavailable(exc: Exception) -> Response:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@observability.correlated(logger)
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:
     return app.resolve(event, context)

@@ -18,6 +18,7 @@ ACTIONS: tuple[str, ...] = (
     "message.replayed",
     "message.conflict",
     "message.routed",
+    "message.validated",  # POST /$validate: a verdict asked for, nothing kept
     "alert.raised",
     "alert.resolved",
     "audit.query",
