@@ -25,6 +25,8 @@ from hub.core.messages import (
     EXT_CHILD_SEEN_ALONE,
     EXT_EVENT_TYPE,
     EXT_HOUSEHOLD,
+    EXT_ORIGINAL_MESSAGE,
+    HUB,
     NS_HOUSEHOLD,
     NS_NHS_NUMBER,
     NS_ODS,
@@ -371,9 +373,10 @@ def check_social_care(before: dict, after: dict) -> None:
         assert not present & SOCIAL_CARE_IMMUNIZATION_FORBIDDEN
         assert _codings_systems(r.get("vaccineCode")) == {CS_VACCINE}
         assert DMD not in json.dumps(r)
-    for b, a in zip(resources(before), resources(after)):
-        if b.get("resourceType") != "Immunization":
-            assert a == b, "social care gets every non-Immunization resource in full"
+    health = minimise(before, "health", POLICY)
+    for h, a in zip(resources(health), resources(after)):
+        if h.get("resourceType") != "Immunization":
+            assert a == h, "social care gets what health gets of every non-Immunization resource"
     products = {s for r in resources(before, "Immunization") for f in ("lotNumber", "manufacturer") for s in _strings(r.get(f))}
     assert not [s for s in products if s in json.dumps(after)]
 
@@ -381,13 +384,97 @@ def check_social_care(before: dict, after: dict) -> None:
 def check_no_police_narrative(before: dict, after: dict) -> None:
     for r in resources(after, "Observation"):
         assert "note" not in r and "text" not in r
-    for b, a in zip(resources(before), resources(after)):
-        if b.get("resourceType") != "Observation":
-            assert a == b
+    health = minimise(before, "health", POLICY)
+    for h, a in zip(resources(health), resources(after)):
+        if h.get("resourceType") != "Observation":
+            assert a == h
+        else:
+            assert a == {k: v for k, v in h.items() if k != "note"}
+
+
+# what the health profile must pass, when the original has it: the clinical picture of each resource
+HEALTH_KEEPS = {
+    "Patient": ("identifier", "name", "telecom", "address", "birthDate", "gender", "generalPractitioner", "contact"),
+    "RelatedPerson": ("identifier", "patient", "relationship", "name", "telecom", "address"),
+    "Observation": ("identifier", "status", "category", "code", "subject", "focus", "effectiveDateTime", "issued",
+                    "performer", "valueQuantity", "valueString", "valueBoolean", "valueCodeableConcept", "note",
+                    "bodySite", "method", "interpretation", "component", "referenceRange"),
+    "Immunization": ("identifier", "status", "vaccineCode", "patient", "occurrenceDateTime", "lotNumber", "manufacturer",
+                     "expirationDate", "site", "route", "doseQuantity", "performer", "reasonCode", "protocolApplied"),
+    "Encounter": ("identifier", "status", "class", "type", "subject", "participant", "period", "reasonCode",
+                  "diagnosis", "hospitalization", "location", "serviceProvider"),
+    "EpisodeOfCare": ("identifier", "status", "type", "diagnosis", "patient", "managingOrganization", "period"),
+    "Appointment": ("identifier", "status", "serviceType", "description", "start", "end", "comment", "participant"),
+    "Organization": ("identifier", "name", "telecom", "address"),
+}
+
+
+def _scrubbed(node):
+    """`node` without what no profile passes, found by shape alone: `_x` keys, fhir_comments, extensions,
+    a Reference's display (a dict with a display but no code or system) and references to contained
+    resources; then without the empties left behind."""
+    if isinstance(node, list):
+        out = [v for v in (_scrubbed(x) for x in node) if v not in (None, {}, [], "")]
+        return out or None
+    if not isinstance(node, dict):
+        return node
+    reference_like = "display" in node and "code" not in node and "system" not in node
+    out = {}
+    for k, v in node.items():
+        if k.startswith("_") or k in ("fhir_comments", "extension", "modifierExtension") \
+                or (reference_like and k == "display") or (k == "reference" and str(v).startswith("#")):
+            continue
+        v = _scrubbed(v)
+        if v not in (None, {}, [], ""):
+            out[k] = v
+    return out or None
 
 
 def check_health(before: dict, after: dict) -> None:
-    assert after == before, "the health profile passes clinical content in full"
+    # the clinical picture passes, as the sender wrote it less what no profile passes
+    for b, a in zip(resources(before), resources(after)):
+        for key in HEALTH_KEEPS.get(b.get("resourceType"), ()):
+            want = _scrubbed(b.get(key))
+            if want is not None:
+                assert a.get(key) == want, f"{b['resourceType']}.{key} did not reach health as sent"
+    household = [e for r in resources(after, "Patient") for e in r.get("extension", []) if e["url"] == EXT_HOUSEHOLD]
+    assert len(household) == sum(1 for r in resources(before, "Patient") for e in r.get("extension", [])
+                                 if e.get("url") == EXT_HOUSEHOLD)
+
+
+HUB_EXTENSIONS = {EXT_EVENT_TYPE, EXT_ORIGINAL_MESSAGE, EXT_HOUSEHOLD, EXT_CASE_CLOSURE, EXT_CHILD_SEEN,
+                  EXT_CHILD_SEEN_ALONE, f"{HUB}/StructureDefinition/source-event"}
+CASE_CLOSURE_PARTS = {"closedToSocialCare", "stepDownPlan"}
+
+
+def _walk(node, path=()):
+    """(path, dict) for every object in `node`."""
+    if isinstance(node, dict):
+        yield path, node
+        for k, v in node.items():
+            yield from _walk(v, path + (k,))
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v, path)
+
+
+def check_default_deny(profile: str, before: dict, after: dict) -> None:
+    """What no profile passes, stated by shape: any copy, any profile."""
+    assert set(after) <= {"resourceType", "id", "identifier", "type", "timestamp", "entry"}, set(after)
+    for e in after["entry"]:
+        assert set(e) <= {"fullUrl", "resource"}
+    for r in resources(after):
+        assert not {"text", "meta", "contained", "implicitRules", "language"} & set(r), r["resourceType"]
+        for path, obj in _walk(r):
+            where = f"{r['resourceType']}.{'.'.join(path)}"
+            assert not [k for k in obj if k.startswith("_") or k in ("fhir_comments", "modifierExtension")], where
+            for ext in obj.get("extension", []):
+                assert ext["url"] in (CASE_CLOSURE_PARTS if path and path[-1] == "extension" else HUB_EXTENSIONS), \
+                    f"{where}: extension {ext['url']}"
+            if "display" in obj and "code" not in obj and "system" not in obj:
+                assert profile != "police" and r["resourceType"] == "EpisodeOfCare" and path == ("careManager",), \
+                    f"{where}: a reference display"
+            assert not str(obj.get("reference", "")).startswith("#"), where
 
 
 CP_IS_FLAG_ALLOWED = {
@@ -471,8 +558,12 @@ def test_minimise_profile_never_delivers_a_forbidden_element(name, profile):
     assert bundle == snapshot
     assert out is not bundle
     CHECKS[profile](bundle, out)
+    check_default_deny(profile, bundle, out)
     assert len(out["entry"]) == len(bundle["entry"])
-    assert out["entry"][0]["resource"] == bundle["entry"][0]["resource"], "MessageHeader is never minimised"
+    header, sent = out["entry"][0]["resource"], bundle["entry"][0]["resource"]
+    assert (header["id"], header["eventCoding"]["code"], header["focus"], header["sender"]["reference"]) == \
+        (sent["id"], sent["eventCoding"]["code"], sent["focus"], sent["sender"]["reference"]), \
+        "the MessageHeader keeps the event, its focus and its sender"
     full_urls = {e["fullUrl"] for e in out["entry"]}
     assert all(r in full_urls for r in _refs(out) if r.startswith("urn:uuid:")), "a reference no longer resolves"
     if not name.startswith("events:"):
@@ -603,3 +694,91 @@ def test_minimise_copies_pass_the_hubs_own_strict_fhir_r4_models():
     for name in accepted:
         for profile in CHECKS:
             adapter.validate_python(minimise(BUNDLES[name], profile, POLICY))
+
+
+# ---- default deny, by example ----------------------------------------------------------------
+def _with_sender_extras(bundle: dict) -> dict:
+    b = copy.deepcopy(bundle)
+    b["meta"] = {"lastUpdated": "2025-03-02T09:00:00+00:00", "tag": [{"code": "t", "display": "Bundle tag ZXQ"}]}
+    for r in resources(b):
+        r["text"] = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">Narrative ZXQ</div>'}
+        r["meta"] = {"tag": [{"code": "t", "display": "Resource tag ZXQ"}]}
+        r["contained"] = [{"resourceType": "Organization", "id": "c1", "name": "Contained ZXQ"}]
+        r.setdefault("extension", []).append({"url": "https://sender.example/ext", "valueString": "Extension ZXQ"})
+        r["_id"] = {"extension": [{"url": "https://sender.example/ext", "valueString": "Primitive ZXQ"}]}
+        r["unknownThing"] = "Unknown key ZXQ"
+        for k in ("subject", "patient", "sender"):
+            if isinstance(r.get(k), dict):
+                r[k]["display"] = "Display ZXQ"
+    return b
+
+
+@pytest.mark.parametrize("profile", sorted(CHECKS))
+def test_minimise_default_deny_drops_what_no_profile_lists(profile):
+    # GIVEN a message whose every resource carries narrative, meta, contained, an unknown extension, a
+    # primitive extension, an unknown key and reference displays, and whose Bundle carries meta
+    bundle = _with_sender_extras(BUNDLES["hub:injury-observed"])
+    # WHEN minimised for any profile THEN none of it leaves, and the event still does
+    out = minimise(bundle, profile, POLICY)
+    assert "ZXQ" not in json.dumps(out)
+    assert out["entry"][0]["resource"]["eventCoding"]["code"] == "injury-observed"
+
+
+def test_minimise_police_passes_no_reference_display_and_no_bundle_meta():
+    bundle = _with_sender_extras(BUNDLES["hub:plan-started"])  # careManager: {display: "Jo Socialworker"}
+    out = minimise(bundle, "police", POLICY)
+    assert "meta" not in out and "Jo Socialworker" not in json.dumps(out)
+    assert not [obj for r in resources(out) for _, obj in _walk(r) if "display" in obj]
+    # while the core group (health) reaches the lead social worker by name
+    plan = next(resources(minimise(bundle, "health", POLICY), "EpisodeOfCare"))
+    assert plan["careManager"] == {"display": "Jo Socialworker"}
+
+
+def test_minimise_keeps_the_hubs_extensions_by_url():
+    seen = next(resources(minimise(_with_sender_extras(BUNDLES["hub:child-seen"]), "health", POLICY), "Encounter"))
+    assert [e["url"] for e in seen["extension"]] == [EXT_CHILD_SEEN, EXT_CHILD_SEEN_ALONE]
+    patient = next(resources(minimise(BUNDLES["hub:child-seen"], "social-care", POLICY), "Patient"))
+    assert patient["extension"] == [{"url": EXT_HOUSEHOLD, "valueIdentifier": {"system": NS_HOUSEHOLD, "value": "HH-1"}}]
+    header = minimise(BUNDLES["hub:child-seen"], "police", POLICY)["entry"][0]["resource"]
+    assert header["extension"] == [{"url": EXT_EVENT_TYPE, "valueCode": "new"}]
+
+
+def test_minimise_case_closure_keeps_only_its_named_parts():
+    bundle = copy.deepcopy(BUNDLES["hub:plan-ended"])
+    plan = next(resources(bundle, "EpisodeOfCare"))
+    plan["extension"][0]["extension"].append({"url": "reasonText", "valueString": "family moved away"})
+    for profile in ("police", "health"):
+        closure = next(resources(minimise(bundle, profile, POLICY), "EpisodeOfCare"))["extension"][0]
+        assert [e["url"] for e in closure["extension"]] == ["closedToSocialCare", "stepDownPlan"]
+
+
+@pytest.mark.parametrize("profile", sorted(CHECKS))
+def test_minimise_then_readdress_is_a_valid_message_for_its_recipient(profile):
+    # the router's order: minimise, then re-address (new ids, original-message-id, destination)
+    from hub.core.routing import Disclosure, readdress
+    from hub.core.validation.models import bundle_adapter
+
+    bundle = _with_sender_extras(BUNDLES["hub:immunisation-recorded"])
+    d = Disclosure("gp", "GP0001", "basis", profile, "rule", "v1")
+    out = readdress(minimise(bundle, profile, POLICY), d, new_message_id=_uuid("new"), new_bundle_id=_uuid("b"))
+    header = out["entry"][0]["resource"]
+    assert header["id"] == _uuid("new") and header["destination"][0]["receiver"]["identifier"]["value"] == "GP0001"
+    assert {"url": EXT_ORIGINAL_MESSAGE, "valueId": bundle["entry"][0]["resource"]["id"]} in header["extension"]
+    bundle_adapter().validate_python(out)
+
+
+def test_minimise_fhir_shape_types_every_element_the_models_define():
+    from hub.core.routing import fhir_shape
+    from hub.core.validation import models
+
+    todo, seen = ["Bundle", *models.RESOURCE_MODELS], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        fields = fhir_shape.elements(name)
+        assert fields is not None, f"{name} is not a type the models define"
+        todo += [e.type for e in fields.values() if e.type not in (fhir_shape.PRIMITIVE, fhir_shape.RESOURCE)]
+    assert fhir_shape.elements("HumanName")["given"] == fhir_shape.Element(fhir_shape.PRIMITIVE, True)
+    assert len(seen) > 50

@@ -204,8 +204,8 @@ version: t1
 legal_bases: {a: "Basis A", b: "Basis B"}
 default_profiles: {gp: p1, health-visiting: p1, hospital: p1, social-care: p1, police: p1}
 profiles:
-  p1: {description: x, resources: {"*": {erase: []}}}
-  p2: {description: y, resources: {"*": {erase: [text]}}}
+  p1: {description: x, resources: {"*": {allow: [id, identifier]}}}
+  p2: {description: y, resources: {"*": {allow: [id]}}}
 rules:
   - {id: first, events: [child-seen], when: {on_plan: true}, recipients: [{kind: gp, ods: gp, legal_basis: b, profile: p2}]}
   - {id: second, events: ["*"], when: {always: true}, recipients: [{kind: gp, ods: gp, legal_basis: a}]}

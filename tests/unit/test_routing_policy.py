@@ -71,10 +71,20 @@ def test_routing_policy_error_names_the_rule_for_a_bad_ods_resolver():
     (lambda r: r["default_profiles"].pop("police"), "no profile for agency kind(s) police"),
     (lambda r: r["profiles"]["health"]["resources"].pop("*"), "'*' entry"),
     (lambda r: r["profiles"]["police"]["resources"]["Patient"].__setitem__("allow", ["name.given[0]"]), "segment 'given[0]'"),
-    (lambda r: r["profiles"]["police"]["resources"]["Patient"].__setitem__("erase", ["name"]), "exactly one of"),
-    (lambda r: r["profiles"]["police"]["resources"].__setitem__("patient", {"erase": []}), "'patient' is not a FHIR resource type"),
-    (lambda r: r["profiles"]["social-care"]["resources"]["Immunization"]["erase"].append(
-        {"path": "x", "where": {"a": "b"}, "unless": {"a": "c"}}), "not both"),
+    (lambda r: r["profiles"]["police"]["resources"]["Patient"].__setitem__("erase", ["name"]), "'erase' lists are gone"),
+    (lambda r: r["profiles"]["police"]["resources"].__setitem__("patient", {"allow": ["id"]}), "'patient' is not a FHIR resource type"),
+    (lambda r: r["profiles"]["social-care"]["resources"]["Immunization"]["allow"].append(
+        {"path": "status", "unless": {"a": "c"}}), "'unless' belonged to erase lists"),
+    # default deny: what no profile may list, and paths checked against FHIR R4
+    (lambda r: r["profiles"]["health"]["resources"]["Patient"]["allow"].append("text"), "'text' never leaves the hub"),
+    (lambda r: r["profiles"]["health"]["resources"]["Patient"]["allow"].append("meta"), "'meta' never leaves the hub"),
+    (lambda r: r["profiles"]["health"]["resources"]["Observation"]["allow"].append("contained"), "'contained' never"),
+    (lambda r: r["profiles"]["health"]["resources"]["Patient"]["allow"].append("extension"), "named by URL"),
+    (lambda r: r["profiles"]["police"]["resources"]["Patient"]["allow"].append("extension.valueString"), "named by URL"),
+    (lambda r: r["profiles"]["police"]["resources"]["Patient"]["allow"].append("nickname"), "Patient has no element nickname"),
+    (lambda r: r["profiles"]["police"]["resources"]["Observation"]["allow"].append("value[x].unit"), "choice of types"),
+    (lambda r: r["profiles"]["police"].__setitem__("extends", "nobody"), "unknown profile 'nobody'"),
+    (lambda r: r["profiles"]["health"].__setitem__("extends", "social-care"), "a cycle"),
     (lambda r: r.pop("version"), "version"),
     (lambda r: r.__setitem__("rules", []), "rules"),
 ])

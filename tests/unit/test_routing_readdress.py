@@ -51,7 +51,7 @@ def test_routing_readdress_sets_ids_destination_and_original_id():
     assert len(header["destination"]) == 1
     dest = header["destination"][0]
     assert dest["receiver"] == {"identifier": {"system": NS_ODS, "value": "LA0001"}}
-    assert dest["endpoint"].endswith("/social-care/LA0001") and dest["endpoint"].startswith("https://")
+    assert dest["endpoint"].endswith("/mailbox/LA0001") and dest["endpoint"].startswith("https://")
     # AND the sender's signature (which no longer covers the content) is dropped; the rest is kept
     assert "signature" not in out
     assert out["entry"][1:] == src["entry"][1:]

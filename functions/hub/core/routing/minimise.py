@@ -1,171 +1,188 @@
-"""Per-recipient data minimisation: apply a policy profile to a FHIR message Bundle.
+"""Per-recipient data minimisation, default deny: a recipient gets what its profile lists, nothing else.
 
-Each profile maps a resource type to either an ``allow`` projection (keep only the
-listed element paths) or an ``erase`` list (remove the listed paths). Elements are
-removed, never masked: a masked string in a Quantity or CodeableConcept would break
-the FHIR types (Powertools ``DataMasking.erase`` writes "*****" in place). Primitive
-extensions (``_birthDate``) follow their element, and elements left empty are dropped
-so the copy stays valid FHIR. Bundle entries themselves are never dropped, so every
-reference still resolves.
+A profile lists, per resource type, the element paths a recipient may receive (hub.core.routing.profiles).
+The copy is built up from those paths, never cut down from the original, so whatever a sender adds
+that no profile names stays in the hub:
+
+- an element the profile does not list, and any key that is not a FHIR element of its type (read from
+  the hub's R4 models, hub.core.routing.fhir_shape);
+- narrative (`text`), `contained` resources and `meta`, which no profile can list;
+- extensions and modifier extensions, unless listed by URL (`where: {url: [...]}`), at any depth;
+- `_element` primitive extensions and the XML artefact `fhir_comments`;
+- a Reference's `display` (free text the sender wrote) unless the path names it, and a reference to a
+  contained resource (`#id`), which would point at nothing.
+
+A listed element whose items are filtered (`where`) or narrowed (`elements`) is projected the same way.
+Elements left empty are dropped so the copy stays valid FHIR; Bundle entries are kept (each with its
+`fullUrl` and minimised resource), so every reference between entries still resolves. Pure.
 """
 from __future__ import annotations
 
-import copy
+from dataclasses import dataclass
 from typing import Any
 
-from hub.core.routing.policy import PathRule, PolicyError, ResourceSpec, RoutingPolicy
+from hub.core.routing.fhir_shape import BUNDLE, PRIMITIVE, RESOURCE, Element, elements, key_matches, resource_elements
+from hub.core.routing.policy import PolicyError, RoutingPolicy
+from hub.core.routing.profiles import PathRule, ResourceSpec
 
-_ALWAYS_KEPT = ("resourceType",)
-
-
-def _key_matches(key: str, seg: str) -> bool:
-    name = key[1:] if key.startswith("_") else key  # "_x" carries x's id/extensions
-    if seg.endswith("[x]"):
-        prefix = seg[:-3]
-        return name.startswith(prefix) and len(name) > len(prefix) and name[len(prefix)].isupper()
-    return name == seg
+_EMPTY: tuple = (None, {}, [], "")
+_SCALARS = (str, int, float, bool)
+_EXTENSIONS = ("extension", "modifierExtension")
 
 
-def _item_matches(item: Any, flt: dict[str, tuple[str, ...]]) -> bool:
-    return isinstance(item, dict) and all(item.get(f) in values for f, values in flt.items())
+@dataclass
+class _Branch:
+    """What leaves of the items at one path: those matching `where` (all when None); `sub` None means
+    the whole item (still without what no profile passes), else only the subtree's paths."""
+
+    where: dict[str, tuple[str, ...]] | None
+    sub: dict[str, list["_Branch"]] | None
 
 
-def _filter_items(value: Any, keep) -> Any:
-    """Keep the items of a list (or a single object) for which ``keep(item)``; None if none left."""
-    if isinstance(value, list):
-        kept = [v for v in value if keep(v)]
-        return kept or None
-    return value if keep(value) else None
+Tree = dict[str, list[_Branch]]
 
 
-# ---- erase -------------------------------------------------------------------------
-def _erase(node: Any, segs: tuple[str, ...], rule: PathRule) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _erase(item, segs, rule)
+def _add(tree: Tree, segs: tuple[str, ...], rule: PathRule) -> None:
+    branches = tree.setdefault(segs[0], [])
+    plain = next((b for b in branches if b.where is None), None)
+    if len(segs) > 1:
+        if plain is None:
+            plain = _Branch(None, {})
+            branches.append(plain)
+        if plain.sub is not None:  # else the whole element is already allowed
+            _add(plain.sub, segs[1:], rule)
         return
-    if not isinstance(node, dict):
-        return
-    for key in [k for k in node if _key_matches(k, segs[0])]:
-        if len(segs) > 1:
-            _erase(node[key], segs[1:], rule)
-            continue
-        if rule.where is not None:
-            remaining = _filter_items(node[key], lambda i: not _item_matches(i, rule.where))
-        elif rule.unless is not None:
-            remaining = _filter_items(node[key], lambda i: _item_matches(i, rule.unless))
-        else:
-            remaining = None
-        if remaining is None:
-            del node[key]
-        else:
-            node[key] = remaining
+    sub = _tree(rule.elements) if rule.elements else None
+    if rule.where is not None:
+        branches.append(_Branch(rule.where, sub))
+    elif plain is None:
+        branches.append(_Branch(None, sub))
+    elif sub is None:
+        plain.sub = None  # a whole-element allow wins over narrower ones
+    elif plain.sub is not None:
+        for seg, more in sub.items():
+            plain.sub.setdefault(seg, []).extend(more)
 
 
-# ---- allow (projection) ------------------------------------------------------------
-# tree: segment -> (subtree | None for "keep whole", filter)
-def _allow_tree(rules: tuple[PathRule, ...]) -> dict:
-    tree: dict = {}
+def _tree(rules: tuple[PathRule, ...]) -> Tree:
+    tree: Tree = {}
     for r in rules:
-        node = tree
-        segs = r.segments
-        for i, seg in enumerate(segs):
-            last = i == len(segs) - 1
-            sub, flt = node.get(seg, ({}, None))
-            if last:
-                node[seg] = (None, r.where)  # a whole-element allow wins over narrower ones
-            elif sub is None:
-                break  # already kept whole
-            else:
-                node[seg] = (sub, flt)
-                node = sub
+        _add(tree, r.segments, r)
     return tree
 
 
-def _project(node: Any, tree: dict) -> Any:
-    if isinstance(node, list):
-        out = [p for p in (_project(i, tree) for i in node) if p not in (None, {}, [])]
-        return out or None
-    if not isinstance(node, dict):
-        return None  # a path went through a primitive: nothing to keep below it
-    out: dict = {}
-    for key, value in node.items():
-        if key in _ALWAYS_KEPT:
-            out[key] = value
+_TREES: dict[int, tuple[ResourceSpec, Tree]] = {}
+
+
+def _spec_tree(spec: ResourceSpec) -> Tree:
+    cached = _TREES.get(id(spec))
+    if cached is None or cached[0] is not spec:  # the spec is kept, so its id is not reused meanwhile
+        cached = _TREES[id(spec)] = (spec, _tree(spec.allow))
+    return cached[1]
+
+
+# ---- projection ----------------------------------------------------------------------
+def _matches(item: Any, where: dict[str, tuple[str, ...]]) -> bool:
+    return isinstance(item, dict) and all(item.get(f) in values for f, values in where.items())
+
+
+def _passable(type_name: str, key: str, value: Any) -> bool:
+    """A reference to a contained resource points at nothing once `contained` is gone."""
+    return not (type_name == "Reference" and key == "reference" and (not isinstance(value, str) or value.startswith("#")))
+
+
+def _whole(value: Any, type_name: str) -> Any:
+    """An allowed element in full, less what no profile passes: unknown keys, extensions, `_x`,
+    a Reference's display."""
+    if type_name == PRIMITIVE:
+        return value if isinstance(value, _SCALARS) else None
+    fields = elements(type_name) if type_name != RESOURCE else None
+    if fields is None or not isinstance(value, dict):
+        return None
+    out = {}
+    for key, v in value.items():
+        el = fields.get(key)
+        if el is None or key in _EXTENSIONS or (type_name == "Reference" and key == "display") \
+                or not _passable(type_name, key, v):
             continue
-        for seg, (sub, flt) in tree.items():
-            if not _key_matches(key, seg):
-                continue
-            if flt is not None and not key.startswith("_"):
-                value = _filter_items(value, lambda i: _item_matches(i, flt))
-                if value is None:
-                    break
-            kept = copy.deepcopy(value) if sub is None else _project(value, sub)
-            if kept not in (None, {}, []):
-                out[key] = kept
-            break
+        kept = _each(v, lambda item: _whole(item, el.type))
+        if kept not in _EMPTY:
+            out[key] = kept
+    return out or None
+
+
+def _each(value: Any, keep) -> Any:
+    if isinstance(value, list):
+        kept = [k for k in (keep(v) for v in value) if k not in _EMPTY]
+        return kept or None
+    return keep(value)
+
+
+def _item(value: Any, el: Element, branches: list[_Branch]) -> Any:
+    chosen = [b for b in branches if b.where is None or _matches(value, b.where)]
+    if not chosen:
+        return None
+    if any(b.sub is None for b in chosen):
+        return _whole(value, el.type)
+    fields = elements(el.type) if el.type not in (PRIMITIVE, RESOURCE) else None
+    if fields is None or not isinstance(value, dict):
+        return None  # a path below a primitive: nothing to keep
+    merged: Tree = {}
+    for b in chosen:
+        for seg, more in (b.sub or {}).items():
+            merged.setdefault(seg, []).extend(more)
+    return _project(value, el.type, fields, merged) or None
+
+
+def _project(node: dict, type_name: str, fields: dict[str, Element], tree: Tree) -> dict:
+    out = {}
+    for key, value in node.items():
+        el = fields.get(key)
+        if el is None or el.type == RESOURCE or not _passable(type_name, key, value):
+            continue  # not an element of this type (unknown keys, `_x`, fhir_comments), or `contained`
+        branches = [b for seg, bs in tree.items() if key_matches(key, seg) for b in bs]
+        if not branches:
+            continue
+        kept = _each(value, lambda item: _item(item, el, branches))
+        if kept not in _EMPTY:
+            out[key] = kept
     return out
 
 
-# ---- clean-up ----------------------------------------------------------------------
-def _prune(node: Any) -> Any:
-    """Drop elements left empty (FHIR forbids empty objects, arrays and strings)."""
-    if isinstance(node, dict):
-        out = {}
-        for k, v in node.items():
-            pv = _prune(v)
-            if pv not in (None, {}, [], ""):
-                out[k] = pv
-        return out
-    if isinstance(node, list):
-        return [pv for pv in (_prune(v) for v in node) if pv not in (None, {}, [], "")]
-    return node
+def _resource(resource: Any, profile) -> dict | None:
+    if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        return None
+    rt = resource["resourceType"]
+    fields = {k: v for k, v in resource_elements(rt).items() if not (rt == BUNDLE and k == "entry")}
+    return {"resourceType": rt, **_project(resource, rt, fields, _spec_tree(profile.spec_for(rt)))}
 
 
 def apply_spec(resource: dict, spec: ResourceSpec) -> dict:
-    """A minimised copy of one resource."""
-    if spec.allow is not None:
-        out = _project(resource, _allow_tree(spec.allow)) or {}
-    else:
-        out = copy.deepcopy(resource)
-        for rule in spec.erase or ():
-            _erase(out, rule.segments, rule)
-    return _prune(out)
-
-
-def _minimise_resource(resource: Any, profile) -> Any:
-    if not isinstance(resource, dict):
-        return copy.deepcopy(resource)
-    out = apply_spec(resource, profile.spec_for(str(resource.get("resourceType", ""))))
-    if isinstance(out.get("contained"), list):
-        out["contained"] = [_minimise_resource(c, profile) for c in out["contained"]]
-    return out
+    """A minimised copy of one resource under one resource spec (the allow-list of its type)."""
+    rt = str(resource.get("resourceType", ""))
+    return {"resourceType": rt, **_project(resource, rt, resource_elements(rt), _spec_tree(spec))} if rt else {}
 
 
 def minimise(bundle: dict, profile: str, policy: RoutingPolicy) -> dict:
-    """A NEW Bundle with every entry's resource minimised for ``profile``; input untouched.
+    """A NEW Bundle for a recipient of `profile`; the input is untouched and shares nothing with it.
 
-    Bundle-level elements are taken from the profile's ``Bundle`` spec when it has one
-    (``entry`` is always kept); otherwise they are copied as they are.
+    Bundle-level elements come from the profile's `Bundle` spec (else its `*`); every entry is kept,
+    with only its `fullUrl` and its minimised resource.
     """
     prof = policy.profile(profile)
     if not isinstance(bundle, dict):
         raise PolicyError(f"minimise expects a Bundle dict, not {type(bundle).__name__}")
+    out = _resource({**bundle, "resourceType": bundle.get("resourceType", BUNDLE)}, prof) or {}
     entries = bundle.get("entry")
-    top = {k: v for k, v in bundle.items() if k != "entry"}
-    spec = prof.resources.get("Bundle")
-    out = apply_spec(top, spec) if spec is not None else copy.deepcopy(top)
     if isinstance(entries, list):
         new_entries = []
         for e in entries:
-            if isinstance(e, dict):
-                ne = {k: copy.deepcopy(v) for k, v in e.items() if k != "resource"}
-                if "resource" in e:
-                    ne["resource"] = _minimise_resource(e["resource"], prof)
-                new_entries.append(ne)
-            else:
-                new_entries.append(copy.deepcopy(e))
+            if not isinstance(e, dict):
+                continue
+            ne: dict = {"fullUrl": e["fullUrl"]} if isinstance(e.get("fullUrl"), str) else {}
+            resource = _resource(e.get("resource"), prof)
+            if resource is not None:
+                ne["resource"] = resource
+            new_entries.append(ne)
         out["entry"] = new_entries
-    elif entries is not None:
-        out["entry"] = copy.deepcopy(entries)
     return out

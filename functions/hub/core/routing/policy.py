@@ -7,15 +7,15 @@ to each recipient's copy. See docs/routing.md for the format.
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 from typing import Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from hub.core.events import event_spec
 from hub.core.messages import AGENCY_KINDS
+from hub.core.routing.profiles import PathRule, Profile, ResourceSpec, StrictModel as _Strict, resolve_extends  # noqa: F401
 
 OdsResolver = Literal["la", "la_or_front_door", "gp", "hv", "police", "sender"]
 ODS_RESOLVERS: tuple[str, ...] = ("la", "la_or_front_door", "gp", "hv", "police", "sender")
@@ -25,107 +25,9 @@ Content = Literal["message", "plan-flag", "unscheduled-care"]
 CONTENTS: tuple[str, ...] = ("message", "plan-flag", "unscheduled-care")
 PLAN_TYPES: tuple[str, ...] = ("child-protection-plan", "child-in-need-plan", "early-help")  # spec §3
 
-# one path segment: a FHIR element name, optionally a choice type "value[x]"
-_SEGMENT = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\[x\])?$")
-_RESOURCE_TYPE = re.compile(r"^(\*|[A-Z][A-Za-z]+)$")
-
 
 class PolicyError(ValueError):
     """The routing policy is malformed; the message names the rule and field."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# ---- minimisation profiles ---------------------------------------------------------
-class PathRule(_Strict):
-    """An element path inside a resource, e.g. ``vaccineCode.coding`` or ``value[x]``.
-
-    ``where``/``unless`` filter the items found at the path by a field's value
-    (``{system: [...]}``): in an ``erase`` list, ``where`` removes only matching items and
-    ``unless`` removes only non-matching ones; in an ``allow`` list, ``where`` keeps only
-    matching items.
-    """
-
-    path: str
-    where: dict[str, tuple[str, ...]] | None = None
-    unless: dict[str, tuple[str, ...]] | None = None
-
-    @field_validator("where", "unless", mode="before")
-    @classmethod
-    def _listify(cls, v: Any) -> Any:
-        if isinstance(v, dict):
-            return {k: [x] if isinstance(x, str) else x for k, x in v.items()}
-        return v
-
-    @field_validator("path")
-    @classmethod
-    def _check_path(cls, v: str) -> str:
-        for seg in v.split("."):
-            if not _SEGMENT.match(seg):
-                raise ValueError(f"bad path {v!r}: segment {seg!r} is not a FHIR element name (letters/digits, optional [x])")
-        return v
-
-    @model_validator(mode="after")
-    def _one_filter(self) -> "PathRule":
-        if self.where is not None and self.unless is not None:
-            raise ValueError(f"path {self.path!r}: give 'where' or 'unless', not both")
-        for name, flt in (("where", self.where), ("unless", self.unless)):
-            if flt is not None and not flt:
-                raise ValueError(f"path {self.path!r}: '{name}' is empty")
-        return self
-
-    @property
-    def segments(self) -> tuple[str, ...]:
-        return tuple(self.path.split("."))
-
-
-def _coerce_path_rules(v: Any) -> Any:
-    if isinstance(v, list):
-        return [{"path": x} if isinstance(x, str) else x for x in v]
-    return v
-
-
-class ResourceSpec(_Strict):
-    """How one resource type is minimised: an allow-list projection or an erase list."""
-
-    allow: tuple[PathRule, ...] | None = None
-    erase: tuple[PathRule, ...] | None = None
-
-    @field_validator("allow", "erase", mode="before")
-    @classmethod
-    def _coerce(cls, v: Any) -> Any:
-        return _coerce_path_rules(v)
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> "ResourceSpec":
-        if (self.allow is None) == (self.erase is None):
-            raise ValueError("give exactly one of 'allow' (projection) or 'erase' (removal list); 'erase: []' keeps everything")
-        if self.allow is not None:
-            for r in self.allow:
-                if r.unless is not None:
-                    raise ValueError(f"allow path {r.path!r}: 'unless' is only meaningful in an erase list")
-        return self
-
-
-class Profile(_Strict):
-    description: str
-    # resource type -> spec; "*" is the default for types not listed (required)
-    resources: dict[str, ResourceSpec]
-
-    @field_validator("resources")
-    @classmethod
-    def _check_types(cls, v: dict[str, ResourceSpec]) -> dict[str, ResourceSpec]:
-        for rt in v:
-            if not _RESOURCE_TYPE.match(rt):
-                raise ValueError(f"{rt!r} is not a FHIR resource type name or '*'")
-        if "*" not in v:
-            raise ValueError("a profile needs a '*' entry (the default for resource types not listed)")
-        return v
-
-    def spec_for(self, resource_type: str) -> ResourceSpec:
-        return self.resources.get(resource_type) or self.resources["*"]
 
 
 # ---- routing rules -----------------------------------------------------------------
@@ -220,6 +122,11 @@ class RoutingPolicy(_Strict):
     default_profiles: dict[str, str]  # agency kind -> profile name
     profiles: dict[str, Profile]
     rules: tuple[Rule, ...] = Field(min_length=1)
+
+    @field_validator("profiles", mode="before")
+    @classmethod
+    def _extends(cls, v: Any) -> Any:
+        return resolve_extends(v)
 
     @model_validator(mode="after")
     def _cross_refs(self) -> "RoutingPolicy":

@@ -11,7 +11,7 @@ import copy
 from hub.core.messages import EXT_ORIGINAL_MESSAGE, HUB, NS_ODS
 from hub.core.routing.decide import Disclosure
 
-OUTBOX_ENDPOINT = f"{HUB}/outbox"
+MAILBOX_ENDPOINT = f"{HUB}/mailbox"
 
 
 class ReaddressError(ValueError):
@@ -19,8 +19,8 @@ class ReaddressError(ValueError):
 
 
 def destination_endpoint(kind: str, ods: str) -> str:
-    """The logical endpoint the hub delivers to for one recipient."""
-    return f"{OUTBOX_ENDPOINT}/{kind}/{ods}"
+    """The logical endpoint the hub delivers to for one recipient: its organisation's mailbox, whatever its kind."""
+    return f"{MAILBOX_ENDPOINT}/{ods}"
 
 
 def readdress(bundle: dict, disclosure: Disclosure, *, new_message_id: str, new_bundle_id: str) -> dict:
