@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from hub.service.ingest import IngestService
     from hub.service.router import RouterService
     from hub.service.rules import RulesService
+    from hub.service.tasks import TaskService
+    from hub.ports import TaskStore
 
 T = TypeVar("T")
 
@@ -139,6 +141,15 @@ def _state(p: "HubPorts") -> "ChildStateStore":
     return DynamoDBStateRepository(p.settings.state_table, client=p.clients.dynamodb)
 
 
+def _tasks(p: "HubPorts") -> "TaskStore | None":
+    """None when the settings name no Task table (an environment deployed before alert Tasks)."""
+    if not p.settings.task_table:
+        return None
+    from hub.adapters.dynamodb_tasks import DynamoDBTaskStore
+
+    return DynamoDBTaskStore(p.settings.task_table, client=p.clients.dynamodb)
+
+
 def _digests(p: "HubPorts") -> "AuditDigests":
     from hub.adapters.s3_digest import S3AuditDigests
 
@@ -161,7 +172,8 @@ def _routing_policy(p: "HubPorts") -> "RoutingPolicy":
 def _routing_config(p: "HubPorts") -> "RoutingConfig":
     from hub.core.routing import RoutingConfig
 
-    return RoutingConfig(la_front_door_ods=p.settings.la_front_door_ods, default_hv_ods=p.settings.default_hv_ods)
+    return RoutingConfig(la_front_door_ods=p.settings.la_front_door_ods, default_hv_ods=p.settings.default_hv_ods,
+                         police_by_la=dict(p.settings.police_force_by_la))
 
 
 def _rules_config(p: "HubPorts") -> "RulesConfig":
@@ -195,6 +207,7 @@ class HubPorts:
     routing_policy = _Lazy(_routing_policy)
     routing_config = _Lazy(_routing_config)
     rules_config = _Lazy(_rules_config)
+    tasks = _Lazy(_tasks)
 
     settings: Settings
     clients: Clients
@@ -254,5 +267,18 @@ def rules_service(ports: HubPorts) -> "RulesService":
     from hub.service.rules import RulesService
 
     return RulesService(ports.state, ports.ledger, ports.queues, ports.audit, ports.clock, config=ports.rules_config,
-                        alerts_queue_url=ports.settings.alerts_queue_url, hmac_key=ports.hmac_key)
+                        alerts_queue_url=ports.settings.alerts_queue_url, hmac_key=ports.hmac_key,
+                        tasks=task_service(ports))
+
+
+def task_service(ports: HubPorts) -> "TaskService | None":
+    """None without a Task store (see `_tasks`)."""
+    from hub.core.tasks import EscalationPolicy
+    from hub.service.tasks import TaskService
+
+    if ports.tasks is None:
+        return None
+    policy = EscalationPolicy.from_config(ports.settings.escalation_recipients, ports.settings.escalation_delay_hours)
+    return TaskService(ports.tasks, ports.ledger, ports.queues, ports.audit, ports.clock, escalation=policy,
+                       alerts_queue_url=ports.settings.alerts_queue_url, hmac_key=ports.hmac_key)
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # kept out of the import, so a handler importing ports pays n
     from hub.core.audit.chain import ChainReport, Head
     from hub.core.audit.query import AuditFilters, Cursor
     from hub.core.rules import ChildState
+    from hub.core.tasks import Task
 
 
 @runtime_checkable
@@ -114,3 +115,25 @@ class AuditDigests(Protocol):
     def latest(self) -> tuple[str, dict] | None: ...
 
     def check(self, stored: dict) -> dict: ...
+
+
+@runtime_checkable
+class TaskStore(Protocol):
+    """Alert Tasks (FHIR Task), by id; by alert; by owner, newest update first; those the sweep must look at.
+
+    Writes are conditional: `create` only if the id is new, `update` only if the stored version is the one
+    read (else `TaskConflictError`), so a retried publish or two concurrent requests cannot lose a change."""
+
+    def get(self, task_id: str) -> Task | None: ...
+
+    def create(self, task: Task) -> bool: ...  # False: a Task with this id exists already
+
+    def update(self, task: Task, *, expected_version: int) -> None: ...
+
+    def by_alert(self, alert_id: str) -> list[Task]: ...
+
+    def by_owner(self, owner: str, *, statuses: tuple[str, ...] | None = None, updated_from: datetime | None = None,
+                 updated_to: datetime | None = None, limit: int = 50,
+                 cursor: str | None = None) -> tuple[list[Task], str | None]: ...
+
+    def due(self, until: datetime, limit: int | None = None) -> list[Task]: ...  # next_due <= until

@@ -26,8 +26,29 @@ AUDIT_DIGEST_BUCKET = "AUDIT_DIGEST_BUCKET"
 LA_FRONT_DOOR_ODS = "LA_FRONT_DOOR_ODS"
 AUDIT_SHARDS = "AUDIT_SHARDS"
 DEFAULT_HV_ODS = "DEFAULT_HV_ODS"
+# alert Tasks: the table, who an unacknowledged Task escalates to (ordered; "owner" = the Task's own
+# organisation) and how long each escalation level has, in hours by severity ("critical=4,high=24,...")
+TASK_TABLE = "TASK_TABLE"
+ESCALATION_RECIPIENTS = "ESCALATION_RECIPIENTS"
+ESCALATION_DELAY_HOURS = "ESCALATION_DELAY_HOURS"
+# the police force of each local authority's area: "LA123=P42,LA456=P43" (local authority ODS=force ODS)
+POLICE_FORCE_BY_LA = "POLICE_FORCE_BY_LA"
 # "false" only on emulators whose transactions are slow (moto copies the table per transaction)
 AUDIT_ATOMIC_HEAD = "AUDIT_ATOMIC_HEAD"
+
+
+def pairs(text: str) -> dict[str, str]:
+    """ "a=1,b=2" -> {"a": "1", "b": "2"}; blanks skipped, a malformed entry is an error (a typo must not
+    silently drop a police force or an escalation delay)."""
+    out: dict[str, str] = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"expected KEY=VALUE, not {part.strip()!r}")
+        out[key.strip()] = value.strip()
+    return out
 
 
 def outbox_env_name(kind: str) -> str:
@@ -52,6 +73,10 @@ class Settings:
     audit_shards: int = 4
     audit_atomic_head: bool = True
     default_hv_ods: str | None = None  # the health visiting service, until a child's own is known
+    task_table: str = ""  # empty: no alert Tasks (an environment without the table)
+    escalation_recipients: tuple[str, ...] = ("owner",)
+    escalation_delay_hours: dict[str, float] = field(default_factory=dict)  # unset severities: the due_by delays
+    police_force_by_la: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -75,4 +100,9 @@ class Settings:
             audit_shards=int(e.get(AUDIT_SHARDS, "4") or 4),
             default_hv_ods=e.get(DEFAULT_HV_ODS) or None,
             audit_atomic_head=e.get(AUDIT_ATOMIC_HEAD, "true").lower() != "false",
+            task_table=e.get(TASK_TABLE, ""),
+            escalation_recipients=tuple(x.strip() for x in e.get(ESCALATION_RECIPIENTS, "owner").split(",")
+                                        if x.strip()) or ("owner",),
+            escalation_delay_hours={k: float(v) for k, v in pairs(e.get(ESCALATION_DELAY_HOURS, "")).items()},
+            police_force_by_la=pairs(e.get(POLICE_FORCE_BY_LA, "")),
         )

@@ -390,3 +390,7 @@ class InMemoryDigests:
         if not isinstance(doc, dict) or not hmac.compare_digest(self._mac(doc), mac):
             raise AuditDigestError("digest MAC does not verify: the digest was altered", retryable=False)
         return digest_heads(doc)
+
+
+# ------------------------------------------------------------------------------------- alert Tasks
+from tests.support.fake_tasks import InMemoryTaskStore  # noqa: E402,F401 - the TaskStore fake, in its own module

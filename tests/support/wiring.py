@@ -15,6 +15,7 @@ from tests.support.fakes import (
     InMemoryDigests,
     InMemoryLedger,
     InMemoryQueues,
+    InMemoryTaskStore,
 )
 
 OUTBOX_KINDS = ("gp", "health-visiting", "police", "social-care", "hospital")
@@ -60,7 +61,7 @@ def in_memory_ports(settings=None, *, clock: Callable[[], datetime] | None = Non
                 agencies=InMemoryAgencies(), state=InMemoryChildStateStore(),
                 digests=InMemoryDigests(key_id=settings.audit_digest_key_id,
                                         objects=getattr(archive, "objects", None)),
-                idempotency_store=in_memory_idempotency_store())
+                idempotency_store=in_memory_idempotency_store(), tasks=InMemoryTaskStore())
     made.update(ports)
     return build(settings, NoClients(), clock=clock, hmac_key=hmac_key, **made)
 

@@ -52,6 +52,7 @@ def test_template_functions_have_fixed_handlers_and_globals(cfn):
         "AuditDigestFunction": "hub.handlers.audit_digest.lambda_handler",
         "ConsoleFunction": "hub.handlers.console.lambda_handler",
         "TaskApiFunction": "hub.handlers.task_api.lambda_handler",
+        "TaskApiFunction": "hub.handlers.task_api.lambda_handler",
         "ConformanceFunction": "hub.handlers.conformance.lambda_handler",
     }
     for lid, f in fns.items():

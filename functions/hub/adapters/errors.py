@@ -25,6 +25,14 @@ class StateConflictError(StateStoreError):
     """Another writer changed the child state since it was read."""
 
 
+class TaskStoreError(AdapterError):
+    pass
+
+
+class TaskConflictError(TaskStoreError):
+    """Another writer changed the Task since it was read (or created it first)."""
+
+
 class AgencyRegistryError(AdapterError):
     pass
 

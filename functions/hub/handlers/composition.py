@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from hub.service.ingest import IngestService
     from hub.service.router import RouterService
     from hub.service.rules import RulesService
+    from hub.service.tasks import TaskService
 
 S = TypeVar("S")
 
@@ -70,3 +71,8 @@ def router_service() -> "RouterService":
 
 def rules_service() -> "RulesService":
     return _service("rules", bootstrap.rules_service)
+
+
+def task_service() -> "TaskService | None":
+    """None when the function's environment names no Task table."""
+    return _service("tasks", bootstrap.task_service)

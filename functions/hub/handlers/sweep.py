@@ -1,4 +1,5 @@
-"""Scheduled rules sweep: evaluates only children whose next deadline has fallen due."""
+"""Scheduled rules sweep: evaluates only children whose next deadline has fallen due, then escalates the
+alert Tasks nobody acknowledged by their deadline (read through the Task table's due index)."""
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger
@@ -15,4 +16,7 @@ metrics = observability.metrics()
 def lambda_handler(event: dict, context) -> dict:
     n = composition.rules_service().sweep()
     metrics.add_metric(name="SweepRecords", unit="Count", value=n)
-    return {"records": n}
+    tasks = composition.task_service()
+    escalated = tasks.escalate_due() if tasks is not None else 0  # alert Tasks not acknowledged in time
+    metrics.add_metric(name="TaskEscalations", unit="Count", value=escalated)
+    return {"records": n, "escalations": escalated}

@@ -13,16 +13,19 @@ if TYPE_CHECKING:
     from hub.core.messages import Message
     from hub.core.rules import RulesConfig
     from hub.ports import AuditLog, ChildStateStore, Clock, DeliveryLedger, Queues
+    from hub.service.tasks import TaskService
 
 logger = Logger(child=True)
 
 
 class RulesService:
     def __init__(self, state: ChildStateStore, ledger: DeliveryLedger, queues: Queues, audit: AuditLog,
-                 clock: Clock, *, config: RulesConfig, alerts_queue_url: str, hmac_key: bytes) -> None:
+                 clock: Clock, *, config: RulesConfig, alerts_queue_url: str, hmac_key: bytes,
+                 tasks: TaskService | None = None) -> None:
         self.state, self.ledger, self.queues, self.audit, self.clock = state, ledger, queues, audit, clock
         self.config, self.alerts_queue_url = config, alerts_queue_url
         self._hmac_key = hmac_key
+        self.tasks = tasks  # alert Tasks; None where the deployment has no Task table
 
     def _publish(self, decision, *, actor: str) -> int:
         # Publish and audit before saving state: the saved alert ledger must not claim an alert that
@@ -37,6 +40,11 @@ class RulesService:
             if self.ledger.status(key) != "audited":
                 self.audit.append(self._audit_entry(rec, actor))
                 self.ledger.mark(key, "audited")
+        # ---- alert Tasks (hub.service.tasks): created and completed before the state is saved, so a
+        # retry re-derives the records and the Tasks' own conditional writes keep them to one each.
+        if self.tasks is not None:
+            self.tasks.on_records(decision.records)
+        # ----
         for state in decision.states:
             self.state.put(state)
         return len(decision.records)

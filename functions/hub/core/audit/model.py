@@ -23,6 +23,14 @@ ACTIONS: tuple[str, ...] = (
     "alert.resolved",
     "audit.query",
     "audit.chronology",
+    # alert Tasks (hub.service.tasks): each change, once per Task version
+    "task.created",
+    "task.acknowledged",
+    "task.assigned",
+    "task.decided",
+    "task.closed",
+    "task.completed",
+    "task.escalated",
 )
 
 # Record fields in a stable order (CSV columns, docs). Storage keys pk/sk are not record fields.
