@@ -23,7 +23,6 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,7 +36,9 @@ from hub.handlers._observability import correlated
 from hub.service.tasks import TaskNotFound
 
 logger = Logger()
-router = APIGatewayRouter()
+# Routes sit on the Lambda's own resolver (no router to include), so the OpenAPI export, which imports every
+# API handler in one process, leaves each resolver's request state alone.
+app = APIGatewayRestResolver(enable_validation=True)
 FHIR_JSON = "application/fhir+json"
 Decision = Literal["no-further-action", "early-help", "s17-assessment", "strategy-discussion", "s47-enquiry",
                    "referred-to-another-agency"]
@@ -79,7 +80,7 @@ def _error(status: int, diagnostics: str, parameter: str | None = None) -> Respo
 
 
 def _caller() -> Caller | None:
-    return caller_from_context((router.current_event.get("requestContext") or {}).get("authorizer"))
+    return caller_from_context((app.current_event.get("requestContext") or {}).get("authorizer"))
 
 
 def _task_response(task, status: int = 200) -> Response:
@@ -87,7 +88,7 @@ def _task_response(task, status: int = 200) -> Response:
 
 
 def _base_url() -> str:
-    ev = router.current_event
+    ev = app.current_event
     ctx = ev.get("requestContext") or {}
     host = ctx.get("domainName") or ev.headers.get("host") or "localhost"
     proto = ev.headers.get("x-forwarded-proto") or ("http" if host.startswith(("127.", "localhost")) else "https")
@@ -116,7 +117,7 @@ def _operate(task_id: str, operation: str, body: BaseModel) -> Response:
     return _task_response(task)
 
 
-@router.get("/Task", summary="Search the caller's own alert Tasks (FHIR searchset)", tags=["tasks"],
+@app.get("/Task", summary="Search the caller's own alert Tasks (FHIR searchset)", tags=["tasks"],
             responses=_responses(200, 400, 403, 503), description=(
                 "A recipient's own work: every alert sent to the caller's organisation is a FHIR R4 Task (status "
                 "requested, accepted, in-progress or completed). owner defaults to, and must be, the caller's ODS "
@@ -134,7 +135,7 @@ def search_tasks(
     caller = _caller()
     if caller is None:
         return _error(403, "no authenticated agency")
-    ev = router.current_event
+    ev = app.current_event
     params = {k: list(v) for k, v in (ev.get("multiValueQueryStringParameters") or {}).items() if v} or \
         {k: [v] for k, v in (ev.get("queryStringParameters") or {}).items() if v is not None}
     try:
@@ -150,7 +151,7 @@ def search_tasks(
     return Response(200, FHIR_JSON, json.dumps(bundle))
 
 
-@router.get("/Task/<id>", summary="Read one alert Task", tags=["tasks"], responses=_responses(200, 404, 503),
+@app.get("/Task/<id>", summary="Read one alert Task", tags=["tasks"], responses=_responses(200, 404, 503),
             description="The FHIR R4 Task, with its version in meta.versionId and the ETag header. 404 unless "
                         "the caller's organisation owns it.")
 def read_task(id: str):  # noqa: A002 - the FHIR logical id
@@ -163,7 +164,7 @@ def read_task(id: str):  # noqa: A002 - the FHIR logical id
         return _error(404, "No such Task for this organisation")
 
 
-@router.post("/Task/<id>/\\$acknowledge", summary="Acknowledge an alert Task", tags=["tasks"],
+@app.post("/Task/<id>/\\$acknowledge", summary="Acknowledge an alert Task", tags=["tasks"],
              responses=_responses(200, 404, 409, 422, 503), description=(
                  "requested -> accepted, recording who acknowledged it and when (extension task-acknowledgement, "
                  "executionPeriod.start). Stops escalation. Repeating it as the same person changes nothing."))
@@ -171,7 +172,7 @@ def acknowledge(id: str, body: Annotated[AcknowledgeBody, Body()]):  # noqa: A00
     return _operate(id, "acknowledge", body)
 
 
-@router.post("/Task/<id>/\\$assign", summary="Assign an alert Task to a person", tags=["tasks"],
+@app.post("/Task/<id>/\\$assign", summary="Assign an alert Task to a person", tags=["tasks"],
              responses=_responses(200, 404, 409, 422, 503), description=(
                  "Names the person of the owning organisation who works the Task (extension task-assignee; "
                  "Task.owner stays the organisation). The Task must be acknowledged first."))
@@ -179,7 +180,7 @@ def assign(id: str, body: Annotated[AssignBody, Body()]):  # noqa: A002
     return _operate(id, "assign", body)
 
 
-@router.post("/Task/<id>/\\$decide", summary="Record the safeguarding decision", tags=["tasks"],
+@app.post("/Task/<id>/\\$decide", summary="Record the safeguarding decision", tags=["tasks"],
              responses=_responses(200, 404, 409, 422, 503), description=(
                  "Task.output (type decision): no-further-action, early-help, s17-assessment, strategy-discussion, "
                  "s47-enquiry or referred-to-another-agency; -> in-progress. A later decision replaces it (audited)."))
@@ -187,17 +188,13 @@ def decide(id: str, body: Annotated[DecideBody, Body()]):  # noqa: A002
     return _operate(id, "decide", body)
 
 
-@router.post("/Task/<id>/\\$close", summary="Close an alert Task with a reason", tags=["tasks"],
+@app.post("/Task/<id>/\\$close", summary="Close an alert Task with a reason", tags=["tasks"],
              responses=_responses(200, 404, 409, 422, 503), description=(
                  "-> completed, with Task.statusReason (code closed-by-recipient, text the reason). A decision must be "
                  "on record. The hub itself completes a Task when its alert resolves (reason examined, late-report, "
                  "seen or withdrawn)."))
 def close(id: str, body: Annotated[CloseBody, Body()]):  # noqa: A002
     return _operate(id, "close", body)
-
-
-app = APIGatewayRestResolver(enable_validation=True)
-app.include_router(router)
 
 
 @app.exception_handler(RequestValidationError)
