@@ -92,6 +92,10 @@ class AgencyRegistry(Protocol):
 
     def list(self) -> list: ...
 
+    def admit(self, cred: Any, now: datetime) -> Any:
+        """Spend one request of the key's rate limit (`hub.core.auth.Admission`), noting its last use."""
+        ...
+
 
 @runtime_checkable
 class ChildStateStore(Protocol):

@@ -70,3 +70,19 @@ def test_list_returns_every_credential(registry):
     for c in creds:
         registry.put(c)
     assert sorted(registry.list(), key=lambda c: c.key_id) == creds
+
+
+def test_admit_spends_the_stored_allowance_and_notes_the_last_use(registry):
+    from hub.core.auth import new_credential
+
+    cred, _ = new_credential("A81001", "gp", key_id="k00000000007", secret="S" * 43, now=NOW, rate_per_minute=6)
+    registry.put(cred)
+    # five at once pass (the burst), the sixth is refused, whichever copy of the credential the caller holds
+    stale = registry.get("k00000000007")
+    answers = [registry.admit(registry.get("k00000000007"), NOW).allowed for _ in range(5)]
+    answers.append(registry.admit(stale, NOW).allowed)
+    assert answers == [True] * 5 + [False]
+    stored = registry.get("k00000000007")
+    assert stored.last_used_at == NOW.isoformat() and stored.rl_tat is not None
+    assert stored.secret_sha256 == cred.secret_sha256 and stored.rate == 6
+    assert registry.admit(stored, NOW + timedelta(seconds=10)).allowed

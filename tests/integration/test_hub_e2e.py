@@ -79,7 +79,7 @@ def test_e2e_audit_api_is_for_commissioners_only(stack, api_keys):
     assert post_message(stack.api_url, load_event("valid/child-registered.json"), api_keys["A81001"])[0] in (200, 202)
     # THEN an agency is refused, and a commissioner sees the acceptance
     assert get(api_keys["A81001"])[0] == 403
-    status, body = get(api_keys["COMM01"], "?action=message.accepted&sender=A81001")
+    status, body = get(api_keys["COMM01"], "?action=message.accepted&sender=A81001&purpose=commissioning")
     assert status == 200
     records = json.loads(body)
     items = records["records"] if isinstance(records, dict) else records

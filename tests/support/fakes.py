@@ -328,6 +328,16 @@ class InMemoryAgencies:
     def list(self) -> list:
         return [self.get(k) for k in self.items]
 
+    def admit(self, cred, now):
+        from hub.core.auth import admit
+
+        adm = admit(self.get(cred.key_id) or cred, now)  # the stored state, as the adapter's condition ensures
+        if adm.allowed:
+            self.items[cred.key_id]["rl_tat"] = repr(adm.rl_tat)
+            if adm.last_used_at:
+                self.items[cred.key_id]["last_used_at"] = adm.last_used_at
+        return adm
+
 
 # ------------------------------------------------------------------------------------- child state
 MAX_ITEM_BYTES = 400 * 1024

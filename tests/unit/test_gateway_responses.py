@@ -1,5 +1,5 @@
 """API Gateway's own replies as the local runtime plays them from template.yaml's GatewayResponses: FHIR
-OperationOutcomes (404 for an unknown route or method, 401, 403, 5xx) echoing the client's X-Correlation-ID;
+OperationOutcomes (404 for an unknown route or method, 401, 429, 5xx) echoing the client's X-Correlation-ID;
 and API Gateway's defaults for an API that does not customise them."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def configured() -> dict:
 @pytest.mark.parametrize("kind, status, code", [
     ("MISSING_AUTHENTICATION_TOKEN", 404, "not-found"),
     ("UNAUTHORIZED", 401, "login"),
-    ("ACCESS_DENIED", 403, "forbidden"),
+    ("ACCESS_DENIED", 429, "throttled"),  # the authorizer's only Deny: a key over its rate limit
     ("AUTHORIZER_FAILURE", 500, "transient"),  # DEFAULT_5XX
     ("BAD_GATEWAY", 502, "transient"),
 ])

@@ -28,14 +28,18 @@ def provision(agencies: list[dict]) -> dict[str, dict]:
 @agency.command("add")
 def agency_add(ods: str = typer.Option(..., help="ODS code, e.g. A81001"),
                kind: str = typer.Option(..., help="gp | health-visiting | police | social-care | hospital | commissioner"),
+               expires: str = typer.Option(None, "--expires", help="expiry: 90d, 12h, 4w, a date (valid to its end, UTC) or a date-time"),
+               rate_limit: int = typer.Option(None, "--rate-limit", help="requests a minute for this key (default 1200)"),
                json_out: bool = typer.Option(False, "--json")) -> None:
     """Issue a new API key. It is shown once; the hub keeps only its hash. Rotate by adding a second key, then revoking the first."""
-    from hub.core.auth import CredentialError
+    from hub.core.auth import CredentialError, parse_expiry
     from hub.service.agencies import issue_key
 
     registry = stack_state.stack_ports("agencies_table").agencies
+    now = datetime.now(timezone.utc)
     try:
-        cred, token = issue_key(registry, ods, kind, now=datetime.now(timezone.utc))
+        expires_at = parse_expiry(expires, now) if expires else None
+        cred, token = issue_key(registry, ods, kind, now=now, expires_at=expires_at, rate_per_minute=rate_limit)
     except CredentialError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(EXIT_USAGE)
@@ -46,7 +50,8 @@ def agency_add(ods: str = typer.Option(..., help="ODS code, e.g. A81001"),
         data.setdefault("keys", {})[ods] = {"kind": kind, "key": token}
         stack_state.write_api_file(data)
     if json_out:
-        print(json.dumps({"key_id": cred.key_id, "ods": ods, "kind": kind, "api_key": token}))
+        print(json.dumps({"key_id": cred.key_id, "ods": ods, "kind": kind, "api_key": token,
+                          "expires_at": cred.expires_at, "rate_per_minute": cred.rate}))
     else:
         out.print(f"key id [bold]{cred.key_id}[/bold] for {ods} ({kind}):\n{token}\n[dim]Shown once; store it in the agency's secret store.[/dim]")
 
@@ -59,14 +64,16 @@ def agency_list(json_out: bool = typer.Option(False, "--json")) -> None:
         creds = registry.list()
     except Exception as exc:  # noqa: BLE001
         raise unreachable(exc)
-    rows = [{"key_id": c.key_id, "ods": c.ods, "kind": c.kind, "created_at": c.created_at, "revoked_at": c.revoked_at}
+    rows = [{"key_id": c.key_id, "ods": c.ods, "kind": c.kind, "created_at": c.created_at, "revoked_at": c.revoked_at,
+             "expires_at": c.expires_at, "last_used_at": c.last_used_at, "rate_per_minute": c.rate}
             for c in sorted(creds, key=lambda c: (c.ods, c.created_at))]
     if json_out:
         print(json.dumps(rows))
         return
-    table = Table("key id", "ODS", "kind", "created", "revoked")
+    table = Table("key id", "ODS", "kind", "created", "revoked", "expires", "last used")
     for r in rows:
-        table.add_row(r["key_id"], r["ods"], r["kind"], r["created_at"], r["revoked_at"] or "")
+        table.add_row(r["key_id"], r["ods"], r["kind"], r["created_at"], r["revoked_at"] or "", r["expires_at"] or "",
+                      r["last_used_at"] or "")
     out.print(table)
 
 

@@ -104,7 +104,8 @@ def gateway_response(kind: str, configured: dict, headers: dict[str, str], conte
         return status, out_h, json.dumps(default_body).encode()
     message = str((default_body or {}).get("message") or (default_body or {}).get("Message") or "")
     flat = {"requestId": context.get("requestId", ""), "error.message": message,
-            "error.messageString": json.dumps(message)}
+            "error.messageString": json.dumps(message),
+            **{f"authorizer.{k}": v for k, v in (context.get("authorizer") or {}).items()}}
     return status, out_h, _CONTEXT_VAR.sub(lambda m: str(flat.get(m.group(1), "")), template).encode()
 
 
@@ -248,6 +249,7 @@ class ApiGateway:
             return self._gateway("AUTHORIZER_CONFIGURATION_ERROR", req.single_h, req.context)
         decision = evaluate_policy(result.get("policyDocument"), req.method_arn)
         if decision == "Deny":
+            req.context["authorizer"] = dict(result.get("context") or {})  # $context.authorizer.* in the reply
             return self._gateway("ACCESS_DENIED", req.single_h, req.context, {
                 "Message": "User is not authorized to access this resource with an explicit deny"})
         if decision != "Allow":
