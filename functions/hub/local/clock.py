@@ -4,8 +4,8 @@
 every function reads the same instant and none knows it is simulated. It only moves forward: a hub whose
 clock went back would see deadlines come due twice and audit records out of order.
 
-`next_deadline(ports)` reads the child-state deadline index (the sweep's `due-index` GSI): the next instant
-the sweep has work, which the runtime uses to fire the sweep at exactly that instant on the way.
+`next_deadline(ports)` reads the deadline indexes the sweep reads (each table's `due-index` GSI): the next
+instant the sweep has work, which the runtime uses to fire the sweep at exactly that instant on the way.
 
 `ClockControl` serves `GET|POST /_local/clock` on the local API server only (it is not in template.yaml, so
 it is never deployed). It needs `Authorization: Bearer <operator token>`; `safeguard up --clock simulated`
@@ -65,26 +65,43 @@ class SimulatedClock:
             return self._now
 
 
-def next_deadline(ports) -> datetime | None:
-    """The earliest `next_due` among the children with a pending deadline, or None.
+# The tables whose sparse `due-index` (due_shard, next_due) the sweep reads: the children's rule deadlines
+# and, where the settings name one, the alert Tasks' escalation deadlines.
+SWEPT_TABLES = ("state_table", "task_table")
 
-    One query per shard of the sparse `due-index`, smallest key first; the candidate's own state then gives
-    the exact instant (the index key is truncated to the second)."""
-    from hub.adapters.dynamodb_state import DUE_SHARDS
 
-    table = ports.settings.state_table
-    if not table:
+def _key_instant(key: str) -> datetime:
+    return _utc(datetime.fromisoformat(key.replace("Z", "+00:00")))
+
+
+def _earliest(ports, table: str, exact_state: bool) -> datetime | None:
+    from botocore.exceptions import ClientError
+
+    keys: list[tuple[str, str]] = []
+    try:
+        for page in ports.clients.dynamodb.get_paginator("scan").paginate(
+                TableName=table, IndexName="due-index", ProjectionExpression="pk, next_due"):
+            keys += [(i["next_due"]["S"], i.get("pk", {}).get("S", "")) for i in page.get("Items", [])]
+    except ClientError as exc:  # a table without the index (an older deployment) has no deadlines to wake for
+        if exc.response.get("Error", {}).get("Code") in ("ResourceNotFoundException", "ValidationException"):
+            return None
+        raise
+    if not keys:
         return None
-    ddb = ports.clients.dynamodb
-    found: list[datetime] = []
-    for shard in range(DUE_SHARDS):
-        items = ddb.query(TableName=table, IndexName="due-index", KeyConditionExpression="due_shard = :s",
-                          ExpressionAttributeValues={":s": {"S": str(shard)}}, ScanIndexForward=True,
-                          Limit=1).get("Items", [])
-        for item in items:
-            state = ports.state.get(item["pk"]["S"].split("#", 1)[1])
-            if state is not None and state.next_due:
-                found.append(_utc(datetime.fromisoformat(state.next_due)))
+    first = min(_key_instant(k) for k, _ in keys)
+    if not exact_state:
+        return first
+    # the child-state key is truncated to the second: the earliest children's own state has the instant
+    states = (ports.state.get(pk.split("#", 1)[1]) for k, pk in keys if _key_instant(k) == first)
+    return min((_utc(datetime.fromisoformat(s.next_due)) for s in states if s and s.next_due), default=first)
+
+
+def next_deadline(ports) -> datetime | None:
+    """The earliest deadline the sweep has work at, or None: the smallest `next_due` in the due indexes.
+
+    Those indexes hold only what has a pending deadline, so scanning them is small on a local stack."""
+    found = [t for setting in SWEPT_TABLES if (table := getattr(ports.settings, setting, None))
+             for t in [_earliest(ports, table, setting == "state_table")] if t is not None]
     return min(found) if found else None
 
 

@@ -165,7 +165,7 @@ class SqsEventSources:
                 busy = self.poll_once(wait_seconds=0) > 0
             if not busy and self._inflight == 0 and self._queues_empty():
                 quiet += 1
-                if quiet >= 2:
+                if quiet >= 2 or not pollers_running:  # no poller can have taken a record since the check
                     return True
             else:
                 quiet = 0
