@@ -164,3 +164,63 @@ def test_the_control_endpoint_reads_sets_and_advances_the_clock_never_backwards(
     assert _call(ctl, "POST", {"set": "2012-01-01T00:00:00Z", "advance": "1d"})[0] == 400
     assert _call(ctl, "DELETE")[0] == 405
     assert len(moves) == 2 and clock() == datetime(2011, 10, 13, 9, tzinfo=timezone.utc)
+
+
+# ---------------------------------------------------------------- safeguard up --clock simulated
+def test_up_on_a_simulated_clock_moves_only_through_the_control_endpoint(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    safeguard = str(Path(sys.executable).with_name("safeguard"))
+    state, home = tmp_path / "state", tmp_path / "home"
+    home.mkdir()
+    env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL") if k in os.environ}
+    env |= {"HOME": str(home), "HUB_LOCAL_DIR": str(state), "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_METRICS_DISABLED": "true"}
+    with open(tmp_path / "up.log", "w+") as log:
+        proc = subprocess.Popen([safeguard, "up", "--port", "0", "--clock", "simulated",
+                                 "--clock-start", "2011-09-01T10:00:00+01:00"], cwd=tmp_path, env=env,
+                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 180
+            while not (state / "api.json").exists():
+                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "up.log").read_text()
+                time.sleep(0.2)
+            control = json.loads((state / "api.json").read_text())["clock"]
+            assert (state / "api.json").stat().st_mode & 0o077 == 0  # the operator token is the owner's only
+
+            def call(method: str, body: dict | None = None, token: str | None = control["token"]):
+                req = urllib.request.Request(control["url"], method=method,
+                                             data=json.dumps(body).encode() if body is not None else None,
+                                             headers={"Authorization": f"Bearer {token}"} if token else {})
+                try:
+                    with urllib.request.urlopen(req, timeout=60) as resp:
+                        return resp.status, json.loads(resp.read())
+                except urllib.error.HTTPError as exc:
+                    return exc.code, json.loads(exc.read())
+
+            # WHEN the operator reads, advances and tries to rewind the clock
+            assert call("GET", token=None)[0] == 401
+            assert call("GET") == (200, {"now": "2011-09-01T09:00:00+00:00"})
+            status, moved = call("POST", {"advance": "2d"})
+            rewound = call("POST", {"set": "2011-08-01T00:00:00Z"})
+            still = call("GET")
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+            code = proc.wait(timeout=60)
+
+    # THEN it moved forward only, firing the schedules whose time had come (the digest's 5 minutes passed)
+    assert (status, moved["now"]) == (200, "2011-09-03T09:00:00+00:00")
+    assert {f["function"] for f in moved["fired"]} >= {"AuditDigestFunction"}
+    assert rewound[0] == 400 and still == (200, {"now": "2011-09-03T09:00:00+00:00"})
+    # and `up` stopped cleanly, taking the token with it
+    assert code == 0 and not (state / "api.json").exists()
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)
