@@ -572,5 +572,9 @@ def test_rules_now_may_be_naive_utc(check, valid_message):
     assert v.status == 202
     # the visit started 10:00Z: receipt at 09:55Z is exactly 5 minutes early, 09:54:59Z is too early
     start = datetime(2026, 6, 10, 10, 0, tzinfo=timezone.utc)
-    assert check(valid_message("child-seen"), at=start - timedelta(minutes=5)).status == 202
-    assert check(valid_message("child-seen"), at=start - timedelta(minutes=5, seconds=1)).status == 422
+    b = valid_message("child-seen")
+    b["timestamp"] = "2026-06-10T10:00:00Z"  # sent when the visit started (v1.1 bounds Bundle.timestamp too)
+    assert check(b, at=start - timedelta(minutes=5)).status == 202
+    late = check(b, at=start - timedelta(minutes=5, seconds=1))
+    assert late.status == 422
+    assert {i["expression"][0] for i in late.outcome["issue"]} == {"Bundle.timestamp", f"{E3}.period.start"}

@@ -114,9 +114,12 @@ def _seen_summary(f: SeenFact) -> str:
 
 
 SOCIAL_CARE = frozenset({"social-care"})
+# v1.1: the registered GP comes only from child-registered, so police (who hold no registration) may not send it
+NOT_POLICE = frozenset({"gp", "health-visiting", "social-care", "hospital"})
 
 REGISTRY = EventRegistry([
-    EventSpec("child-registered", "Patient", None, RegistrationFact, "reg", _registration_summary),
+    EventSpec("child-registered", "Patient", None, RegistrationFact, "reg", _registration_summary,
+              accepted_from=NOT_POLICE),
     EventSpec("plan-started", "EpisodeOfCare", "patient", PlanFact, "plan-start", _plan_summary,
               accepted_from=SOCIAL_CARE, clinical_time=("start", "end"), view="plans", fact_status="active"),
     EventSpec("plan-ended", "EpisodeOfCare", "patient", PlanFact, "plan-end", _plan_summary,

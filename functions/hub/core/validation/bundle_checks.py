@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hub.core.validation.values import URN_UUID_RE, as_dict, as_list, as_str, parse_datetime
+from hub.core.validation.limits import EARLIEST
+from hub.core.validation.values import CLOCK_SKEW, URN_UUID_RE, as_dict, as_list, as_str, parse_datetime
 
 if TYPE_CHECKING:
     from hub.core.validation.contract import MessageChecker
@@ -19,10 +20,16 @@ def check_bundle(c: MessageChecker) -> None:
     if not as_str(b.get("id")):
         c.err("required", "Bundle.id is required", "Bundle.id")
     ts = b.get("timestamp")
+    sent = parse_datetime(ts)
     if ts is None:
         c.err("required", "Bundle.timestamp is required", "Bundle.timestamp")
-    elif parse_datetime(ts) is None:
+    elif sent is None:
         c.err("value", "Bundle.timestamp must be an instant with a time zone", "Bundle.timestamp")
+    elif sent > c.now + CLOCK_SKEW:
+        # v1.1: "latest" (the child's household, GP) is by Bundle.timestamp, so a sender must not post-date it
+        c.err("business-rule", "Bundle.timestamp is later than receipt plus 5 minutes", "Bundle.timestamp")
+    elif sent < EARLIEST:
+        c.err("business-rule", f"Bundle.timestamp is before {EARLIEST.date().isoformat()}", "Bundle.timestamp")
     entries = b.get("entry")
     if not isinstance(entries, list) or not entries:
         c.err("required", "Bundle.entry is required: a MessageHeader and its resources", "Bundle.entry")
@@ -32,7 +39,7 @@ def check_bundle(c: MessageChecker) -> None:
         url = e.get("fullUrl")
         if url is None:
             c.err("required", "every entry needs a fullUrl (urn:uuid:)", f"Bundle.entry[{i}].fullUrl")
-        elif not isinstance(url, str) or not URN_UUID_RE.match(url):
+        elif not isinstance(url, str) or URN_UUID_RE.fullmatch(url) is None:
             c.err("value", "fullUrl must be a urn:uuid: with a lower-case UUID", f"Bundle.entry[{i}].fullUrl")
         elif url in c.by_url:
             c.err("duplicate", f"fullUrl repeats entry[{c.by_url[url]}]", f"Bundle.entry[{i}].fullUrl")

@@ -17,6 +17,7 @@ from hub.core.validation.authorisation import check_caller
 from hub.core.validation.bundle_checks import check_bundle, check_references
 from hub.core.validation.focus_checks import business_key, check_patient_ref
 from hub.core.validation.header_checks import check_header
+from hub.core.validation.limits import MAX_ISSUES
 from hub.core.validation.outcome import issue
 from hub.core.validation.patient_checks import check_patient
 from hub.core.validation.values import EMPTY, as_dict, as_list, as_str, identifier_key, parse_datetime
@@ -29,7 +30,8 @@ class MessageChecker:
         self.b = bundle
         self.now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
         self.caller = caller
-        self.errors: list[dict] = []  # 422 issues
+        self.errors: list[dict] = []  # 422 issues, the first MAX_ISSUES of them
+        self.omitted = 0  # 422 issues found past MAX_ISSUES: counted, never built (v1.1)
         self.forbidden: list[dict] = []  # 403 issues
         self.warnings: list[dict] = []  # returned with a 202
         self.entries: list[tuple[int, dict]] = []  # (index, resource)
@@ -46,7 +48,10 @@ class MessageChecker:
 
     # -- helpers for the checks
     def err(self, code: str, diagnostics: str, expression: str) -> None:
-        self.errors.append(issue(code, diagnostics, expression))
+        if len(self.errors) < MAX_ISSUES:
+            self.errors.append(issue(code, diagnostics, expression))
+        else:
+            self.omitted += 1
 
     def res_path(self, i: int) -> str:
         return f"Bundle.entry[{i}].resource"
@@ -81,6 +86,9 @@ class MessageChecker:
                 fact = self.focus_fact(self.spec, i, res)
                 if fact is not None:
                     facts.append(fact)
+        if self.sender_ods is None and not self.errors:
+            # never reached by the checks above, but the sender-is-the-caller check must never be skipped
+            self.err("required", "the sender's ODS code could not be determined", "Bundle.entry[0].resource.sender")
         if self.errors or self.forbidden or patient is None or self.event is None:
             return None
         return Message(
@@ -89,7 +97,7 @@ class MessageChecker:
             timestamp=parse_datetime(self.b["timestamp"]),
             event=self.event,
             event_type=self.event_type or "new",
-            sender_ods=self.sender_ods or "",
+            sender_ods=self.sender_ods,
             patient=patient,
             facts=tuple(facts),
             sender_kind=self.caller.kind if self.caller is not None else None,

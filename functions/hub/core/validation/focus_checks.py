@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from hub.core.messages import CS_CONCEPT
+from hub.core.validation.limits import EARLIEST, MAX_IDENTIFIER, MAX_SYSTEM
+from hub.core.validation.outcome import snippet
 from hub.core.validation.values import (
-    CLOCK_SKEW, as_dict, as_list, as_str, identifier_key, months_before, parse_datetime,
+    CLOCK_SKEW, as_dict, as_list, as_str, identifier_key, months_before, parse_datetime, token_ok,
 )
 from hub.core.validation.vocabulary import CP_CATEGORY_CODES, OBSERVATION_STATUSES, PLAN_CODES
 
@@ -35,6 +37,8 @@ def clinical_time(c: MessageChecker, res: dict, path: str, element: str, require
         c.err("business-rule", f"{element} is later than receipt plus 5 minutes", full)
     elif c.birth is not None and dt.date() < months_before(c.birth, 12):
         c.err("business-rule", f"{element} is more than 12 months before the child's birth", full)
+    elif dt < EARLIEST:  # the birthDate may have failed: the floor still holds
+        c.err("business-rule", f"{element} is before {EARLIEST.date().isoformat()}", full)
     return dt
 
 
@@ -56,11 +60,25 @@ def check_patient_ref(c: MessageChecker, res: dict, path: str, element: str) -> 
 
 def business_key(c: MessageChecker, res: dict, path: str) -> str | None:
     ids = res.get("identifier")
-    first = as_list(ids)[0] if as_list(ids) else ids  # Observation/Encounter/... have lists
+    first, ipath = (ids[0], f"{path}.identifier[0]") if as_list(ids) else (ids, f"{path}.identifier")
     key = identifier_key(first)
     if key is None:
         c.err("required", "the focus resource needs a business identifier (system and value)", f"{path}.identifier")
-    return key
+        return None
+    return key if identifier_ok(c, first, ipath) else None
+
+
+def identifier_ok(c: MessageChecker, ident: dict, path: str) -> bool:
+    """A business identifier the hub keys facts on, matched whole (v1.1) and bounded: an error otherwise."""
+    ok = True
+    if not token_ok(ident["value"], MAX_IDENTIFIER):
+        c.err("value", f"an identifier value must be 1 to {MAX_IDENTIFIER} characters, with no whitespace at "
+                       "either end and no line break", f"{path}.value")
+        ok = False
+    if not token_ok(ident["system"], MAX_SYSTEM):
+        c.err("value", f"an identifier system must be a URI of at most {MAX_SYSTEM} characters", f"{path}.system")
+        ok = False
+    return ok
 
 
 def concept_codes(c: MessageChecker, cc, path: str, allowed: frozenset, what: str,
@@ -72,7 +90,7 @@ def concept_codes(c: MessageChecker, cc, path: str, allowed: frozenset, what: st
         if coding.get("system") == CS_CONCEPT:
             code = coding.get("code")
             if code not in allowed:
-                c.err("code-invalid", f"'{str(code)[:60]}' is not {what} in {CS_CONCEPT}", f"{path}.coding[{k}].code")
+                c.err("code-invalid", f"'{snippet(code)}' is not {what} in {CS_CONCEPT}", f"{path}.coding[{k}].code")
             elif found is None:
                 found = code
     if found is None and required and not any(e["expression"][0].startswith(f"{path}.coding") for e in c.errors

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 from hub.core.events import event_spec
 from hub.core.messages import CS_MESSAGE_EVENT, EXT_EVENT_TYPE
+from hub.core.validation.limits import MAX_FOCUS
 from hub.core.validation.ods_checks import ods_of
 from hub.core.validation.values import UUID_RE, as_dict, as_list, as_str
 from hub.core.validation.vocabulary import EVENT_TYPES
@@ -25,7 +26,7 @@ def check_header(c: MessageChecker) -> list[tuple[int, dict]]:
     mid = mh.get("id")
     if mid is None:
         c.err("required", "MessageHeader.id (a UUID, the idempotency key) is required", f"{p}.id")
-    elif not isinstance(mid, str) or not UUID_RE.match(mid):
+    elif not isinstance(mid, str) or UUID_RE.fullmatch(mid) is None:
         c.err("value", "MessageHeader.id must be a UUID", f"{p}.id")
     _check_event(c, mh, p)
     _check_event_type(c, mh, p)
@@ -77,15 +78,24 @@ def _check_sender(c: MessageChecker, mh: dict, p: str) -> None:
     if not isinstance(sender, dict):
         c.err("required", "MessageHeader.sender is required", f"{p}.sender")
         return
-    hit = c.resolve(sender)
-    if not as_str(sender.get("reference")):
+    ref = as_str(sender.get("reference"))
+    if not ref:
         c.err("required", "sender must reference an Organization entry", f"{p}.sender.reference")
-    elif hit is not None:
-        j, org = hit
-        if org.get("resourceType") != "Organization":
-            c.err("invalid", "sender must reference an Organization entry", f"{p}.sender.reference")
-        else:
-            c.sender_ods = ods_of(c, org, c.res_path(j), "the sender Organization")
+        return
+    if ref.startswith("#"):
+        # v1.1: a contained sender would leave the sender's ODS code unknown, and with it the check that the
+        # sender is the authenticated caller
+        c.err("invalid", "sender must reference an Organization entry of the Bundle, never a contained resource",
+              f"{p}.sender")
+        return
+    hit = c.resolve(sender)
+    if hit is None:
+        return  # reported as not-found; the message then has no sender ODS and is rejected
+    j, org = hit
+    if org.get("resourceType") != "Organization":
+        c.err("invalid", "sender must reference an Organization entry", f"{p}.sender.reference")
+    else:
+        c.sender_ods = ods_of(c, org, c.res_path(j), "the sender Organization")
 
 
 def _focus_entries(c: MessageChecker, mh: dict, p: str) -> list[tuple[int, dict]]:
@@ -95,6 +105,9 @@ def _focus_entries(c: MessageChecker, mh: dict, p: str) -> list[tuple[int, dict]
         c.err("required", "MessageHeader.focus is required", f"{p}.focus")
         return out
     want = c.spec.focus_type if c.spec is not None else None
+    if len(focus) > MAX_FOCUS:
+        c.err("too-long", f"a message carries at most {MAX_FOCUS} focus resources", f"{p}.focus")
+        focus = focus[:MAX_FOCUS]
     for k, f in enumerate(focus):
         hit = c.resolve(f)
         if not as_str(as_dict(f).get("reference")):

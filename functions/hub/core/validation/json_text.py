@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 import orjson
 
 MAX_DEPTH = 200  # fault-locating walks stop here; the parser itself refuses ~1000 levels
+# One step of a scan over JSON text: any strings and other bytes, up to and including the next "," ":" "[" or
+# "{" outside a string (or the end). Possessive throughout, and an unterminated string runs to the end, so each
+# step matches wherever it starts: a scan is one pass, whatever the bytes.
+_STEP = re.compile(rb'(?:"(?:[^"\\]++|\\.)*+(?:"|\Z)|[^,:\[{"]++)*+([,:\[{]|\Z)', re.DOTALL)
 
 
 def no_duplicate_keys(body: bytes, data: dict) -> bool:
@@ -20,6 +25,27 @@ def no_duplicate_keys(body: bytes, data: dict) -> bool:
         return body.count(b'"') == orjson.dumps(data).count(b'"')
     except (TypeError, orjson.JSONEncodeError):
         return False
+
+
+def json_value_count(body: bytes, stop_after: int) -> int:
+    """The "," ":" "[" and "{" outside strings, counted up to ``stop_after + 1``: at least the number of values
+    (objects, arrays, scalars) less one, since every value but the first follows one of them, and a key counts
+    as a value. No parse and no copy: a match object at a time."""
+    n, pos, end = 0, 0, len(body)
+    while pos < end and n <= stop_after:
+        m = _STEP.match(body, pos)
+        if m.start(1) == m.end(1):  # the end of the text
+            break
+        n, pos = n + 1, m.end()
+    return n
+
+
+def json_values_over(body: bytes, limit: int) -> bool:
+    """True when the JSON text holds more than ``limit`` values, judged before any parse: the cost of parsing,
+    validating and reporting on a body grows with its values, not its bytes."""
+    if len(body) <= limit:  # every value but the first takes at least one of the counted bytes
+        return False
+    return json_value_count(body, limit) > limit
 
 
 def json_kind(v) -> str:

@@ -8,7 +8,8 @@ from hub.core.facts import PatientInfo
 from hub.core.messages import EXT_HOUSEHOLD, NS_HOUSEHOLD, NS_NHS_NUMBER
 from hub.core.validation.nhs import nhs_number_valid
 from hub.core.validation.ods_checks import org_ref_ods
-from hub.core.validation.values import CLOCK_SKEW, as_dict, as_list, as_str, parse_date
+from hub.core.validation.limits import EARLIEST_DATE, MAX_IDENTIFIER
+from hub.core.validation.values import CLOCK_SKEW, as_dict, as_list, as_str, parse_date, token_ok
 
 if TYPE_CHECKING:
     from hub.core.validation.contract import MessageChecker
@@ -52,6 +53,9 @@ def check_patient(c: MessageChecker) -> PatientInfo | None:
         elif birth > (c.now + CLOCK_SKEW).date() + timedelta(days=1):
             c.err("business-rule", "Patient.birthDate is in the future", f"{p}.birthDate")
             birth = None
+        elif birth < EARLIEST_DATE:
+            c.err("business-rule", f"Patient.birthDate is before {EARLIEST_DATE.isoformat()}", f"{p}.birthDate")
+            birth = None
     c.birth = birth
     gp = None
     gps = pat.get("generalPractitioner")
@@ -64,10 +68,14 @@ def check_patient(c: MessageChecker) -> PatientInfo | None:
         x = as_dict(x)
         if x.get("url") == EXT_HOUSEHOLD:
             vi = as_dict(x.get("valueIdentifier"))
-            if vi.get("system") != NS_HOUSEHOLD or not as_str(vi.get("value")):
+            if vi.get("system") != NS_HOUSEHOLD:
                 c.err("value", f"household needs valueIdentifier with system {NS_HOUSEHOLD} and a value",
                       f"{p}.extension[{k}].valueIdentifier")
-            else:
+            elif not token_ok(vi.get("value"), MAX_IDENTIFIER):
+                # matched whole (v1.1): "HH-0001\n" would otherwise be another household
+                c.err("value", f"the household value must be 1 to {MAX_IDENTIFIER} characters, with no whitespace "
+                               "at either end and no line break", f"{p}.extension[{k}].valueIdentifier.value")
+            elif household is None:
                 household = vi["value"]
     if nhs is None:
         return None

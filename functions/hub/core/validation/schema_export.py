@@ -15,6 +15,7 @@ from pathlib import Path
 from hub.core.events import EventSpec, event_specs
 from hub.core.messages import CS_MESSAGE_EVENT, EXT_EVENT_TYPE, NS_NHS_NUMBER, NS_ODS
 from hub.core.validation.json_schema import dt, ext
+from hub.core.validation.limits import MAX_FOCUS
 from hub.core.validation.values import URN_UUID_RE, UUID_RE
 from hub.core.validation.vocabulary import EVENT_TYPES
 
@@ -39,14 +40,16 @@ def event_schema(spec: EventSpec, structure: dict) -> dict:
         "required": ["resourceType", "id", "eventCoding", "extension", "source", "sender", "focus"],
         "properties": {
             "resourceType": {"const": "MessageHeader"},
-            "id": {"type": "string", "pattern": UUID_RE.pattern},
+            "id": {"type": "string", "pattern": f"^{UUID_RE.pattern}$"},
             "eventCoding": {"type": "object", "required": ["system", "code"],
                             "properties": {"system": {"const": CS_MESSAGE_EVENT}, "code": {"const": event}}},
             "extension": {"type": "array", "contains": ext(EXT_EVENT_TYPE, "valueCode",
                                                             {"enum": list(EVENT_TYPES)})},
             "source": {"type": "object", "required": ["endpoint", "contact"]},
-            "sender": {"type": "object", "required": ["reference"]},
-            "focus": {"type": "array", "minItems": 1},
+            # v1.1: an entry of the Bundle (a urn:uuid fullUrl), never a contained resource
+            "sender": {"type": "object", "required": ["reference"],
+                       "properties": {"reference": {"type": "string", "pattern": "^urn:uuid:"}}},
+            "focus": {"type": "array", "minItems": 1, "maxItems": MAX_FOCUS},
         },
     }
     patient = {
@@ -81,7 +84,7 @@ def event_schema(spec: EventSpec, structure: dict) -> dict:
                 "type": "array",
                 "prefixItems": [entry(header)],
                 "items": {"type": "object", "properties": {"fullUrl": {
-                    "type": "string", "pattern": URN_UUID_RE.pattern}}},
+                    "type": "string", "pattern": f"^{URN_UUID_RE.pattern}$"}}},
                 "allOf": [{"contains": entry(patient)}, {"contains": entry(sender_org)},
                           {"contains": entry(_focus(spec))}],
             },

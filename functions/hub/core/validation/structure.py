@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import functools
 
-from hub.core.validation.outcome import issue
+import json
+
+from hub.core.validation.limits import MAX_ISSUES
+from hub.core.validation.outcome import clip, issue
 
 
 @functools.lru_cache(maxsize=1)
@@ -58,9 +61,17 @@ _DIAG = {
 }
 
 
-def structural_issues(exc) -> list[dict]:
+def structural_issues(exc) -> tuple[list[dict], int]:
+    """(the first ``MAX_ISSUES`` of pydantic's errors as located FHIR issues, how many more there were).
+
+    Past the cap the errors are read from pydantic's compact JSON rendering, one at a time, so a body with
+    thousands of faults never becomes thousands of Python dicts (v1.1: a capped OperationOutcome).
+    """
+    count = exc.error_count()
+    opts = {"include_url": False, "include_input": False, "include_context": True}
+    errors = exc.errors(**opts) if count <= MAX_ISSUES else _first_errors(exc.json(**opts), MAX_ISSUES)
     out = []
-    for e in exc.errors(include_url=False, include_input=False, include_context=True):
+    for e in errors:
         etype = e["type"]
         code = _ERROR_CODES.get(etype) or ("structure" if etype.endswith("_type") else "invalid")
         expr = _fhirpath(e["loc"])
@@ -68,6 +79,16 @@ def structural_issues(exc) -> list[dict]:
         if etype == "string_pattern_mismatch":
             diag = f"{diag} ({expr.rsplit('.', 1)[-1]})"
         out.append(issue(code, diag, expr))
+    return out, count - len(out)
+
+
+def _first_errors(text: str, limit: int) -> list[dict]:
+    decoder, out, i = json.JSONDecoder(), [], 1  # text is "[{...},{...},...]"
+    while len(out) < limit and i < len(text) and text[i] != "]":
+        e, i = decoder.raw_decode(text, i)
+        out.append(e)
+        if text[i:i + 1] == ",":
+            i += 1
     return out
 
 
@@ -77,7 +98,7 @@ def _fhirpath(loc: tuple) -> str:
         if isinstance(item, int):
             parts[-1] += f"[{item}]"
             continue
-        item = str(item)
+        item = clip(str(item), 64)  # a key from the body: an unknown element may be any length
         # FHIR element names start lower-case or "_": an upper-case item is pydantic's discriminator tag
         # (the resource type); items with "-" or "[" are union branch labels, not paths
         if item[:1].isupper() or "[" in item or "-" in item or item in ("int", "float", "str", "bool"):

@@ -8,6 +8,7 @@ from hub.core.facts import AppointmentFact
 from hub.core.messages import CS_CONCEPT
 from hub.core.validation.focus_checks import clinical_time, concept_codes
 from hub.core.validation.json_schema import cc_with, dt
+from hub.core.validation.limits import MAX_TEXT
 from hub.core.validation.values import as_dict, as_list, as_str
 from hub.core.validation.vocabulary import APPOINTMENT_CODES
 
@@ -29,6 +30,10 @@ def check(c: MessageChecker, res: dict, p: str, key: str, rid: str) -> Appointme
             reason = next((cd for cd in codes if isinstance(cd, str)), None) or as_str(cr.get("text"))
             if reason is None:
                 c.err("required", "cancelationReason needs a coding", f"{p}.cancelationReason")
+            elif len(reason) > MAX_TEXT:
+                c.err("too-long", f"the cancellation reason the hub keeps is at most {MAX_TEXT} characters",
+                      f"{p}.cancelationReason")
+                reason = None
     service = None
     sts = res.get("serviceType")
     if not as_list(sts):

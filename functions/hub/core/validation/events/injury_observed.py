@@ -7,6 +7,7 @@ from hub.core.facts import InjuryFact
 from hub.core.messages import CS_CONCEPT
 from hub.core.validation.focus_checks import clinical_time, concept_codes, observation_status
 from hub.core.validation.json_schema import cc_with, dt
+from hub.core.validation.limits import MAX_TEXT
 from hub.core.validation.values import as_dict, as_list, as_str
 from hub.core.validation.vocabulary import INJURY_CODES
 
@@ -30,6 +31,9 @@ def check(c: MessageChecker, res: dict, p: str, key: str, rid: str) -> InjuryFac
             None)
         if body_site is None:
             c.err("required", "bodySite needs text or a coding", f"{p}.bodySite")
+        elif len(body_site) > MAX_TEXT:
+            c.err("too-long", f"the body site the hub keeps is at most {MAX_TEXT} characters", f"{p}.bodySite")
+            body_site = None
     if not as_list(res.get("performer")):
         c.err("required", "injury-observed requires performer", f"{p}.performer")
     return InjuryFact(key=key, resource_id=rid, status=st, code=code or "", effective=eff, body_site=body_site)

@@ -9,7 +9,8 @@ from hub.core.messages import EXT_CASE_CLOSURE
 from hub.core.validation.focus_checks import clinical_time, plan_codes
 from hub.core.validation.json_schema import dt, ext
 from hub.core.validation.ods_checks import org_ref_ods
-from hub.core.validation.values import as_dict, as_list, as_str
+from hub.core.validation.limits import MAX_IDENTIFIER
+from hub.core.validation.values import as_dict, as_list, as_str, token_ok
 
 if TYPE_CHECKING:
     from hub.core.validation.contract import MessageChecker
@@ -59,6 +60,10 @@ def _case_closure(c: MessageChecker, x: dict, xp: str):
         step_type = as_str(sx.get("valueCode"))
         if step_type is None:
             c.err("required", "stepDownPlanType needs valueCode", f"{xp}.extension[{n}]")
+        elif not token_ok(step_type, MAX_IDENTIFIER):
+            c.err("value", f"stepDownPlanType is a code of at most {MAX_IDENTIFIER} characters",
+                  f"{xp}.extension[{n}].valueCode")
+            step_type = None
     elif step:
         c.err("required", "a step-down plan needs stepDownPlanType (valueCode)", f"{xp}.extension")
     if "stepDownTo" in subs:

@@ -9,7 +9,8 @@ from hub.core.messages import CS_CONCEPT
 from hub.core.validation.focus_checks import clinical_time, plan_codes
 from hub.core.validation.json_schema import cc_with, dt
 from hub.core.validation.ods_checks import org_ref_ods
-from hub.core.validation.values import as_dict, as_list, as_str
+from hub.core.validation.limits import MAX_IDENTIFIER
+from hub.core.validation.values import as_dict, as_list, as_str, token_ok
 from hub.core.validation.vocabulary import PLAN_CODES
 
 if TYPE_CHECKING:
@@ -53,6 +54,10 @@ def _care_manager(c: MessageChecker, res: dict, p: str) -> str | None:
         care_manager = care_manager or as_str(as_dict(pid[0]).get("value") if pid else None) or as_str(pr.get("id"))
     if care_manager is None and not as_str(cm.get("reference")):
         c.err("required", "careManager needs a reference, identifier or display", f"{p}.careManager")
+    elif care_manager is not None and not token_ok(care_manager, MAX_IDENTIFIER):
+        c.err("value", f"the lead social worker's identifier or name must be 1 to {MAX_IDENTIFIER} characters, with "
+                       "no whitespace at either end and no line break", f"{p}.careManager")
+        care_manager = None
     return care_manager
 
 
