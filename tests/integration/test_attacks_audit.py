@@ -118,3 +118,61 @@ def test_attack_digest_is_signed_into_the_locked_bucket_and_anchors_verify(stack
     assert head.get("ObjectLockMode") in ("GOVERNANCE", "COMPLIANCE") and head.get("ObjectLockRetainUntilDate")
     anchors = ports.digests.check(stored)
     assert all(r.ok for r in ports.audit.verify(anchors=anchors)), out
+
+
+# ---- re-identification: nothing a commissioner reads leads back to an NHS number ------------------------
+_SEPARATORS = ("", "|", ":", "\x1f", "#", ",", "/", " ", "-", "_", ";")
+_HASHES = ("sha256", "sha1", "md5", "blake2b", "sha512")
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [str(value)] if value is not None else []
+
+
+def _unkeyed_derivations(nhs: str, visible: list[str]) -> set[str]:
+    """Every hex digest an attacker gets by hashing the NHS number alone or joined with up to two values
+    the record shows, in any order, with common separators (how the issue's commissioner did it)."""
+    import hashlib
+    import itertools
+
+    parts = [v for v in dict.fromkeys(visible) if len(v) <= 120]
+    combos = [(nhs,)] + [p for v in parts for p in itertools.permutations((nhs, v))]
+    combos += [p for a, b in itertools.combinations(parts, 2) for p in itertools.permutations((nhs, a, b))]
+    out = set()
+    for combo in combos:
+        for sep in _SEPARATORS:
+            data = sep.join(combo).encode()
+            out |= {hashlib.new(h, data).hexdigest() for h in _HASHES}
+    return out
+
+
+def test_attack_no_audit_field_leads_a_commissioner_back_to_an_nhs_number(stack, api_keys):
+    import re
+
+    from hub.cli.send import post_message
+    from tests.support.messages import load_event
+
+    # GIVEN a registered baby with a bruise (so an alert is raised and audited)
+    body = load_event("valid/injury-observed.json")
+    nhs = re.search(rb'"https://fhir.nhs.uk/Id/nhs-number",\s*"value":\s*"(\d{10})"', body).group(1).decode()
+    post_message(stack.api_url, load_event("valid/child-registered.json"), api_keys["A81001"])
+    post_message(stack.api_url, body, api_keys["RX1"])
+    assert stack.runtime.drain(timeout=60)
+    # WHEN a commissioner reads every record about that period, for every action, with no child named
+    status, _, page = get(stack, "/audit", {"purpose": "commissioning", "limit": "1000"}, api_keys["COMM01"])
+    assert status == 200 and page["records"]
+    actions = {r["action"] for r in page["records"]}
+    assert {"message.accepted", "message.routed", "alert.raised"} <= actions
+    # THEN no field holds the NHS number, nor any unkeyed hash of it with what the record shows
+    leaks = []
+    for rec in page["records"]:
+        visible = _strings(rec)
+        assert not [v for v in visible if nhs in v], rec["action"]
+        hexes = {h for v in visible for h in re.findall(r"[0-9a-f]{32,128}", v)}
+        if hexes & _unkeyed_derivations(nhs, visible):
+            leaks.append((rec["action"], rec.get("message_id")))
+    assert leaks == [], f"records whose fields re-identify the child: {leaks[:5]}"
