@@ -11,7 +11,7 @@ app = typer.Typer(
 
 # Command modules register themselves on import; a missing one must not break the others. The order is
 # the order of `safeguard --help` (commands first, then the groups agency and audit).
-_COMMAND_MODULES = ("validate", "replay", "agency", "send", "alerts", "inbox", "redrive", "up", "demo", "audit")
+_COMMAND_MODULES = ("validate", "replay", "agency", "send", "alerts", "inbox", "redrive", "up", "demo", "task", "audit")
 
 
 def _load_commands() -> None:

@@ -13,6 +13,7 @@ from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from hub.core.audit.model import parse_at
+from hub.core.audit.task_stats import TaskStats, markdown as task_markdown
 
 LONDON = ZoneInfo("Europe/London")
 INJURY_NOT_EXAMINED = "injury-not-examined"
@@ -78,6 +79,7 @@ class AuditReport:
     resolution_by_rule: dict[str, ResolutionStats] = field(default_factory=dict)
     cp_injuries: int = 0
     cp_injuries_examined_24h: int = 0
+    tasks: dict = field(default_factory=lambda: TaskStats().as_dict())  # alert Tasks (core.audit.task_stats)
 
     @property
     def cp_examined_share(self) -> float | None:
@@ -113,6 +115,7 @@ class AuditReport:
                 "examined": self.cp_injuries_examined_24h,
                 "share": self.cp_examined_share,
             },
+            "tasks": self.tasks,
         }
 
 
@@ -145,9 +148,11 @@ def build_report(records: Iterable[dict], *, start: str | None = None, end: str 
     cp_keys: set[str] = set()
     explicit: dict[str, bool] = {}
     ine_alert_key: dict[str, str] = {}  # injury-not-examined alert id -> injury key
+    task_stats = TaskStats()
 
     for rec in records:
         rep.records += 1
+        task_stats.add(rec)
         action = rec.get("action")
         d = rec.get("details") or {}
         if not isinstance(d, dict):
@@ -221,6 +226,7 @@ def build_report(records: Iterable[dict], *, start: str | None = None, end: str 
         examined += bool(ok)
     rep.cp_injuries = len(cp_keys)
     rep.cp_injuries_examined_24h = examined
+    rep.tasks = task_stats.as_dict()
     return rep
 
 
@@ -269,6 +275,7 @@ def render_markdown(rep: AuditReport, charts: Iterable[str] = ()) -> str:
     lines += [f"| {r} | {s.count} | {_fmt(s.median_hours)} | {_fmt(s.p90_hours)} | {s.unresolved} |"
               for r, s in rep.resolution_by_rule.items()] or ["| (none) | 0 | n/a | n/a | 0 |"]
     lines.append("")
+    lines += task_markdown(rep.tasks)
     charts = list(charts)
     if charts:
         lines += ["## Charts", ""] + [f"![{c}]({c})" for c in charts] + [""]
