@@ -331,12 +331,13 @@ def _on_time(sc: Scenario, kid: Kid, doses: list[tuple[str, int, int | None, int
         sc.immunisations(kid, f"IMM-{kid.label.upper()}-{i}", datetime.combine(day, datetime.min.time(), LONDON) + timedelta(hours=10), group)
 
 
-SCHED_2025 = [("6-in-1", 1, 8, None), ("rotavirus", 1, 8, None), ("menb", 1, 8, None), ("6-in-1", 2, 12, None),
-              ("rotavirus", 2, 12, None), ("menb", 2, 12, None), ("6-in-1", 3, 16, None), ("pcv", 1, 16, None),
-              ("menb", 3, None, 12), ("pcv", 2, None, 12), ("mmrv", 1, None, 12), ("6-in-1", 4, None, 18), ("mmrv", 2, None, 18)]
-SCHED_2024H2 = [("6-in-1", 1, 8, None), ("rotavirus", 1, 8, None), ("menb", 1, 8, None), ("6-in-1", 2, 12, None),
-                ("rotavirus", 2, 12, None), ("pcv", 1, 12, None), ("6-in-1", 3, 16, None), ("menb", 2, 16, None),
-                ("menb", 3, None, 12), ("pcv", 2, None, 12), ("mmr", 1, None, 12), ("6-in-1", 4, None, 18), ("mmr", 2, None, 18)]
+def schedule_of(kid: Kid) -> list[tuple[str, int, int | None, int | None]]:
+    """The kid's cohort's doses, from the hub's schedule data (hub/data/immunisation-schedule.json)."""
+    from hub.core.rules import default_schedule
+
+    return [(d.vaccine, d.dose, d.weeks, d.months) for d in default_schedule().doses_for(date.fromisoformat(kid.birth))]
+
+
 CONTROL_UNTIL = date(2026, 6, 30)
 
 
@@ -345,14 +346,18 @@ def control() -> Scenario:
     c1 = Kid("c1", 1001, "2025-02-10", "HH-C-1")
     c2 = Kid("c2", 1002, "2024-09-05", "HH-C-2")
     c3 = Kid("c3", 1003, "2025-01-20", "HH-C-3")
-    c4 = Kid("c4", 1004, "2025-06-15", "HH-C-4")
+    c4 = Kid("c4", 1008, "2025-06-15", "HH-C-4")  # not 1004: nhs_number_999 gives 1003 and 1004 one number
     c5 = Kid("c5", 1005, "2025-03-03", "HH-C-5")
     c6 = Kid("c6", 1006, "2023-05-01", "HH-C-5")
     c7 = Kid("c7", 1007, "2025-03-01", "HH-C-7")
-    for kid, sched in ((c1, SCHED_2025), (c2, SCHED_2024H2), (c3, SCHED_2025), (c4, SCHED_2025), (c5, SCHED_2025), (c7, SCHED_2025)):
+    c8 = Kid("c8", 1009, "2024-11-03", "HH-C-8")
+    kids = (c1, c2, c3, c4, c5, c6, c7, c8)
+    if len({k.nhs for k in kids}) != len(kids):
+        raise ValueError("two control children share an NHS number")
+    for kid in (c1, c2, c3, c4, c5, c7, c8):
         birth = date.fromisoformat(kid.birth)
         sc.registered(kid, datetime.combine(birth + timedelta(days=9), datetime.min.time(), LONDON) + timedelta(hours=9))
-        _on_time(sc, kid, sched, CONTROL_UNTIL)
+        _on_time(sc, kid, schedule_of(kid), CONTROL_UNTIL)
     sc.registered(c6, at("2023-05-12T09:00"))
     # c1: appointments kept
     for i, when in enumerate(("2025-04-07T10:00", "2025-05-05T10:00", "2026-02-16T10:00")):
@@ -364,6 +369,7 @@ def control() -> Scenario:
     cin_start, cin_end = at("2025-04-01T10:00"), at("2025-09-30T12:00")
     sc.plan_started(c3, "CIN-C3", cin_start, "child-in-need-plan", None)
     sc.concern(c3, "health-visiting", "HV-C3-1", "parental-mental-ill-health", at("2025-03-20T11:00"))
+    sc.appointment(c3, "health-visiting", "APT-C3-1", "health-visiting", at("2025-06-02T10:00"), "noshow")
     sc.plan_ended(c3, "CIN-C3", cin_start, cin_end, "child-in-need-plan", closed=True, step_down="early-help")
     # c4: two missed appointments in 90 days, the third more than 90 days after the first
     sc.appointment(c4, "health-visiting", "APT-C4-1", "health-visiting", at("2025-07-01T10:00"), "noshow")
@@ -373,6 +379,8 @@ def control() -> Scenario:
     sc.concern(c6, "police", "INC-C6-1", "domestic-abuse", at("2025-05-01T22:00"))
     sc.concern(c5, "health-visiting", "HV-C5-1", "parental-mental-ill-health", at("2025-06-01T11:00"))
     sc.concern(c6, "police", "INC-C6-2", "domestic-abuse", at("2025-10-01T22:00"))
+    # c8: an ordinary child, not brought to one GP appointment, no concerns (MMR at 12 months, MMRV at 18)
+    sc.appointment(c8, "gp", "APT-C8-1", "gp", at("2025-03-10T11:00"), "noshow")
     # c7: CP plan with weekly visits; an injury at 10 months examined the same day; assessed mobile
     cp_start = at("2025-12-01T10:00")
     sc.plan_started(c7, "CPP-C7", cp_start, "child-protection-plan", "physical-abuse")
@@ -394,7 +402,8 @@ CONTROL_UNTIL_ISO = "2026-06-30T00:00:00+01:00"
 def child_s_readme(d: Path = HERE / "child-s") -> str:
     """The README for child-s/, with the alert table computed by replaying the generated messages in ``d``."""
     from hub.core.replay import message_files, replay
-    from hub.core.rules import RulesConfig
+    from hub.core.rules import RULES_BY_ID, RulesConfig
+    from hub.core.rules.texts import dose
 
     agencies = json.loads((d / "agencies.json").read_text())
     result = replay(message_files(d), datetime.fromisoformat(CHILD_S_UNTIL), agencies, RulesConfig())
@@ -407,12 +416,20 @@ def child_s_readme(d: Path = HERE / "child-s") -> str:
             continue
         raised = datetime.fromisoformat(r["raised_at"])
         days = (CRITICAL_INCIDENT - raised).total_seconds() / 86400
-        extra = ", ".join(f"{x['vaccine']} {x['dose']}" for x in r["details"].get("doses", []))
+        extra = ", ".join(dose(x["vaccine"], x["dose"]) for x in r["details"].get("doses", []))
         rows.append(f"| {raised.astimezone(LONDON):%Y-%m-%d %H:%M} | {datetime.fromisoformat(r['detected_at']).astimezone(LONDON):%Y-%m-%d %H:%M} "
                     f"| {who[r['nhs_number']]} | `{r['rule']}` | {r['severity']} | {days:.1f} | {extra} |")
     resolved = [f"| {datetime.fromisoformat(r['resolved_at']).astimezone(LONDON):%Y-%m-%d %H:%M} | {who[r['nhs_number']]} | `{r['rule']}` | {r['reason']} |"
                 for r in result.records if r["type"] == "resolved"]
-    before = sum(1 for r in result.records if r["type"] == "alert" and datetime.fromisoformat(r["raised_at"]) < CRITICAL_INCIDENT)
+    alerts = [r for r in result.records if r["type"] == "alert"]
+    before = sum(1 for r in alerts if datetime.fromisoformat(r["raised_at"]) < CRITICAL_INCIDENT)
+    first: dict[str, datetime] = {}
+    for r in alerts:
+        first.setdefault(r["rule"], datetime.fromisoformat(r["raised_at"]))
+    beyond = ["serious-incident", "was-not-brought", "parental-history", "relationship-changed"]
+    beyond_rows = [f"| `{rid}` | {RULES_BY_ID[rid].severity} | {sum(r['rule'] == rid for r in alerts)} | "
+                   + (f"{first[rid].astimezone(LONDON):%Y-%m-%d %H:%M} |" if rid in first else "none |")
+                   for rid in beyond]
     return "\n".join([
         "# Scenario: Child S",
         "",
@@ -439,6 +456,22 @@ def child_s_readme(d: Path = HERE / "child-s") -> str:
         "| raised_at | detected_at | child | rule | severity | days before | doses |",
         "|---|---|---|---|---|---|---|",
         *rows,
+        "",
+        "## Rules beyond section 6 in this scenario",
+        "",
+        "Alert ids (not shown) are keyed: replay uses the public replay key, so its ids are the same on every machine",
+        "but differ from a deployed or local stack's (compare those by rule, child and `raised_at`).",
+        "",
+        "| rule | severity | alerts | first raised |",
+        "|---|---|---|---|",
+        *beyond_rows,
+        "",
+        "- `serious-incident`: mother cautioned for being drunk in charge of half sibling 1 (Jan 2008), and drunk in charge",
+        "  of half sibling 1 again (May 2009), both under 5; Child S and half sibling 2 found home alone (the critical incident).",
+        "- `was-not-brought`: each appointment Child S was not brought to once on his CP plan (24 Aug 2011).",
+        "- `parental-history`: mother's own CP plan and care as a child, recorded at the 2007 referral, with the",
+        "  household's other risk factors; each child from birth. The review found her records could not be reached.",
+        "- `relationship-changed`: none; the children's GP and household do not change in the review.",
         "",
         "## Resolutions",
         "",

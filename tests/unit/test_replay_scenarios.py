@@ -1,4 +1,6 @@
 """Replay (spec section 8): simulated clock, ordering, rejected messages, the Child S and control scenarios."""
+import hashlib
+import importlib.util
 import json
 import shutil
 from datetime import datetime
@@ -10,6 +12,7 @@ from typer.testing import CliRunner
 from hub.cli import _load_commands, app
 from hub.core.replay import guess_kind, message_files, replay
 from hub.core.rules import RulesConfig
+from hub.core.rules.config import REPLAY_ALERT_KEY
 
 SCEN = Path(__file__).resolve().parents[2] / "events" / "scenarios"
 CHILD_S = SCEN / "child-s"
@@ -36,11 +39,46 @@ def test_replay_child_s_accepts_every_message_and_alerts_before_the_incident(chi
     assert child_s.rejected == []
     before = {(r["rule"], r["nhs_number"]) for r in child_s.records
               if r["type"] == "alert" and _when(r) < INCIDENT}
-    s, hs2 = "9990003033", "9990002029"
+    s, hs2, hs1 = "9990003033", "9990002029", "9990001014"
     for expected in [("non-mobile-bruising", hs2), ("non-mobile-bruising", s), ("injury-not-examined", s),
                      ("missed-appointments", s), ("child-not-seen", s), ("cumulative-risk", s),
-                     ("immunisation-overdue", hs2), ("unsafe-step-down", "9990001014")]:
+                     ("immunisation-overdue", hs2), ("unsafe-step-down", hs1),
+                     # beyond section 6
+                     ("serious-incident", hs1), ("was-not-brought", s), ("parental-history", s),
+                     ("parental-history", hs1)]:
         assert expected in before
+    # weeks before the incident: the visits that did not see Child S, his appointments, his mother's history
+    days: dict[str, int] = {}
+    for r in child_s.records:
+        if r["type"] == "alert" and r["nhs_number"] == s and _when(r) < INCIDENT:
+            days[r["rule"]] = max(days.get(r["rule"], 0), (INCIDENT - _when(r)).days)
+    assert days["child-not-seen"] >= 21 and days["was-not-brought"] >= 21 and days["parental-history"] >= 21
+    # the home-alone finding itself is a serious incident for both children found
+    found = [r["nhs_number"] for r in child_s.records if r["rule"] == "serious-incident" and _when(r) >= INCIDENT]
+    assert sorted(found) == sorted([s, hs2])
+
+
+def test_replay_child_s_readme_is_the_replay_output():
+    # the README's table and numbers are generated from replay: H's demo compares against them
+    spec = importlib.util.spec_from_file_location("scenario_build", SCEN / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    assert (CHILD_S / "README.md").read_text() == build.child_s_readme(CHILD_S)
+
+
+def test_replay_alert_ids_are_keyed_with_the_documented_replay_key(child_s):
+    alerts = [r for r in child_s.records if r["type"] == "alert"]
+    other = replay(message_files(CHILD_S), UNTIL_S, _agencies(CHILD_S), RulesConfig(alert_key=b"another hub's secret"))
+    others = [r for r in other.records if r["type"] == "alert"]
+    # the same alerts, each with another id: an id depends on the key, not on the NHS number alone
+    assert [(r["rule"], r["nhs_number"], r["raised_at"]) for r in alerts] == \
+        [(r["rule"], r["nhs_number"], r["raised_at"]) for r in others]
+    assert not {r["alert_id"] for r in alerts} & {r["alert_id"] for r in others}
+    assert RulesConfig().alert_key == REPLAY_ALERT_KEY
+    # and not the unkeyed hash of issue 12's re-identification attack
+    r = next(a for a in alerts if a["rule"] == "non-mobile-bruising")
+    unkeyed = hashlib.sha256("\x1f".join((r["rule"], r["nhs_number"])).encode()).hexdigest()
+    assert unkeyed not in r["alert_id"]
 
 
 def test_replay_child_s_records_in_detected_at_order_and_unique_alerts(child_s):

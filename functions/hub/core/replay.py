@@ -1,6 +1,12 @@
 """Replay a folder of messages on an empty hub with a simulated clock (spec section 8).
 
 Pure apart from reading the given files: the clock is simulated, the state is in memory.
+
+Alert ids are keyed (HMAC-SHA256) like a deployed hub's, but replay has no secret: it uses the key in the
+``RulesConfig`` it is given, by default the public ``REPLAY_ALERT_KEY`` (hub.core.rules.config), so its ids
+are the same on every machine. A deployed or local stack keys them with its own secret, so its ids differ
+from replay's by design; compare those by rule, child and ``raised_at``, or replay with
+``RulesConfig(alert_key=<that hub's key>)``.
 """
 from __future__ import annotations
 
@@ -125,7 +131,7 @@ def replay(files: list[Path], until: datetime, agencies: list[dict] | None, conf
     repo = InMemoryStateRepository()
     out: list[tuple[datetime, int, dict]] = []
     rejected: list[tuple[Path, Verdict]] = []
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, str], str] = {}
     clock: datetime | None = None
 
     def collect(decision, now: datetime) -> None:
@@ -153,7 +159,7 @@ def replay(files: list[Path], until: datetime, agencies: list[dict] | None, conf
             rejected.append((path, verdict))
             continue
         digest = hashlib.sha256(body).hexdigest()
-        mid = verdict.message.message_id
+        mid = (verdict.message.sender_ods, verdict.message.message_id)  # ids are unique per sender, as at ingest
         if mid in seen:
             if seen[mid] != digest:  # same MessageHeader.id, different content: the hub answers 409
                 rejected.append((path, Verdict(409, _conflict(mid), None)))

@@ -3,7 +3,7 @@ from .config import RulesConfig
 from .engine import Decision, evaluate, on_message, on_tick
 from .findings import Finding, Rule, RuleContext
 from .repository import InMemoryStateRepository, StateRepository
-from .rules import RULES, RULES_BY_ID
+from .table import RULES, RULES_BY_ID
 from .schedule import Schedule, default_schedule, parse_schedule
 from .state import ChildState, ChildView
 

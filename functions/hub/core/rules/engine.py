@@ -1,7 +1,7 @@
 """The rules engine: apply a message, evaluate the child and its household, diff against the alert ledger."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from hub.core.messages import Message
@@ -11,8 +11,9 @@ from .config import RulesConfig
 from .repository import StateRepository
 from .findings import Finding, Resolution, RuleContext, make_alert_id
 from .plans import CP, plan_at
-from .rules import RULES, RULES_BY_ID
+from .rules import immunisation_summary
 from .state import ChildState
+from .table import RULES, RULES_BY_ID
 
 IMM = "immunisation-overdue"
 
@@ -21,6 +22,9 @@ IMM = "immunisation-overdue"
 class Decision:
     records: list[dict]  # spec section 5 alert / resolution records
     states: list[ChildState]  # every child state changed (to put)
+    # each change of a child's current registered GP or household this message made (for the audit):
+    # {"nhs_number", "relationship": "registered-gp" | "household", "from", "to", "at" (iso), "message_id"}
+    changes: list[dict] = field(default_factory=list)
 
 
 def _resolution_entry(res: Resolution) -> dict:
@@ -45,12 +49,22 @@ def _match(state: ChildState, f: Finding) -> str | None:
     return None
 
 
-def _recipients(state: ChildState, config: RulesConfig, now: datetime) -> list[str]:
+def _lead_la(state: ChildState, config: RulesConfig, *times: datetime) -> str:
+    """The lead social worker's local authority: of the child's CP plan (else CIN plan) at the first of
+    ``times`` that has one, else the LA front door in configuration."""
     view = state.view()
-    plan = plan_at(view, now, (CP,)) or plan_at(view, now)
-    first = (plan.fact.la_ods if plan is not None and plan.fact.la_ods else None) or config.la_front_door_ods
+    for t in times:
+        plan = plan_at(view, t, (CP,)) or plan_at(view, t)
+        if plan is not None and plan.fact.la_ods:
+            return plan.fact.la_ods
+    return config.la_front_door_ods
+
+
+def _recipients(state: ChildState, f: Finding, config: RulesConfig, now: datetime) -> list[str]:
+    if RULES_BY_ID[f.rule].recipients == "la":  # a notice for the lead social worker: the plan it was raised on
+        return [_lead_la(state, config, f.raised_at, now)]
     out: list[str] = []
-    for ods in (first, state.gp_ods, state.hv_ods):
+    for ods in (_lead_la(state, config, now), state.gp_ods, state.hv_ods):
         if ods and ods not in out:
             out.append(ods)
     return out
@@ -70,7 +84,7 @@ def _alert_record(state: ChildState, f: Finding, config: RulesConfig, now: datet
         "summary": f.summary,
         "recommended_action": rule.recommended_action,
         "evidence": list(f.evidence),
-        "recipients": _recipients(state, config, now),
+        "recipients": _recipients(state, f, config, now),
         "details": f.details,
     }
 
@@ -87,13 +101,11 @@ def _resolution_record(state: ChildState, alert_id: str, rule: str, res: Resolut
     }
 
 
-def _only_doses(f: Finding, doses: list[tuple[str, int]], nhs: str) -> Finding:
+def _only_doses(f: Finding, doses: list[tuple[str, int]], nhs: str, config: RulesConfig) -> Finding:
     keep = set(doses)
     details = {"doses": [d for d in f.details["doses"] if (d["vaccine"], d["dose"]) in keep]}
-    aid = make_alert_id(IMM, nhs, iso(f.raised_at), *(f"{a}:{b}" for a, b in doses))
-    names = ", ".join(f"{a} dose {b}" for a, b in doses)
-    summary = f.summary.split("(")[0] + f"({names})" + f.summary.split(")", 1)[1] if "(" in f.summary else f.summary
-    return replace(f, alert_id=aid, doses=tuple(doses), details=details, summary=summary)
+    aid = make_alert_id(config.alert_key, IMM, nhs, iso(f.raised_at), *(f"{a}:{b}" for a, b in doses))
+    return replace(f, alert_id=aid, doses=tuple(doses), details=details, summary=immunisation_summary(doses, config))
 
 
 def _gone_reason(state: ChildState, entry: dict, cause: Message) -> Resolution:
@@ -164,7 +176,7 @@ def evaluate(
                 later(f.fires_at)
                 continue
             if len(fresh) < len(f.doses):
-                f = _only_doses(f, fresh, state.nhs_number)
+                f = _only_doses(f, fresh, state.nhs_number, config)
             alerted_doses.update(fresh)
             state.ledger[f.alert_id] = {"rule": f.rule, "raised_at": iso(f.raised_at), "doses": [list(d) for d in fresh]}
             alerts.append(_alert_record(state, f, config, now))
@@ -203,8 +215,12 @@ def on_message(repo: StateRepository, msg: Message, *, config: RulesConfig, now:
     nhs = msg.patient.nhs_number
     current = repo.get(nhs)
     child = current.copy() if current is not None else ChildState(nhs_number=nhs)
-    old_household = child.household
+    old_household, old_gp = child.household, child.gp_ods
     child.apply(msg)
+    changes = [{"nhs_number": nhs, "relationship": what, "from": old, "to": new, "at": iso(msg.timestamp),
+                "message_id": msg.message_id}
+               for what, old, new in (("registered-gp", old_gp, child.gp_ods), ("household", old_household, child.household))
+               if old is not None and new != old]
     others: dict[str, ChildState] = {}
     for hh in sorted({h for h in (old_household, child.household) if h}):
         for s in repo.by_household(hh):
@@ -218,7 +234,7 @@ def on_message(repo: StateRepository, msg: Message, *, config: RulesConfig, now:
         records.extend(evaluate(s, [o for o in group if o is not s], config, now, msg))
         if s is not child and _fingerprint(s) != before:
             changed.append(s)
-    return Decision(records=records, states=changed)
+    return Decision(records=records, states=changed, changes=changes)
 
 
 def on_tick(repo: StateRepository, *, config: RulesConfig, now: datetime, limit: int | None = None) -> Decision:

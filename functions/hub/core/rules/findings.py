@@ -1,8 +1,9 @@
 """What a rule reads and returns: the rule context, findings (episodes, with any resolution) and the rule
-itself; deterministic alert ids and the evidence behind a finding."""
+itself; deterministic, keyed alert ids and the evidence behind a finding."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
@@ -50,11 +51,20 @@ class Rule:
     explanation: str
     recommended_action: str
     evaluate: Callable[[RuleContext], list[Finding]]
+    # who receives it: "all" (the lead social worker's LA or the front door, the GP, health visiting) or
+    # "la" (the lead social worker's local authority only: a notice for social care)
+    recipients: str = "all"
+    configuration: tuple[str, ...] = ()  # the RulesConfig fields that tune it
 
 
-def make_alert_id(rule: str, nhs_number: str, *parts: str) -> str:
-    h = hashlib.sha256("\x1f".join((rule, nhs_number, *parts)).encode("utf-8")).hexdigest()
-    return f"{rule}-{h}"
+def make_alert_id(key: bytes, rule: str, nhs_number: str, *parts: str) -> str:
+    """``<rule>-`` + HMAC-SHA256 (``key``) of the rule, the NHS number and the triggering facts.
+
+    Keyed, because an alert id reaches the audit log, the Tasks and every recipient: an unkeyed hash of
+    an NHS number and of facts the audit shows can be reversed by trying every number.
+    """
+    msg = "\x1f".join(("alert-id", rule, nhs_number, *parts)).encode("utf-8")
+    return f"{rule}-{hmac.new(key, msg, hashlib.sha256).hexdigest()}"
 
 
 def evidence_of(*items: Item | None) -> tuple[str, ...]:

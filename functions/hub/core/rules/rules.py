@@ -1,4 +1,5 @@
-"""The safeguarding rules of spec section 6: one pure function per rule, and the table of rules.
+"""The safeguarding rules of spec section 6 (v1.1): one pure function per rule (the table of rules, with
+those beyond section 6 from ``beyond.py``, is ``table.py``). Their words come from ``texts`` (alert-texts.yaml).
 
 Each rule reads a ``RuleContext`` (the child's facts, the other children of
 its household, the thresholds) and returns every episode in which it is or was
@@ -9,14 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from . import texts
 from .calendars import add_months_dt, age_reached, iso, london_date, midnight, nth_working_day_after
 from .config import RulesConfig
-from .findings import Finding, Resolution, Rule, RuleContext, evidence_of, make_alert_id
+from .findings import Finding, Resolution, RuleContext, evidence_of, make_alert_id
 from .plans import CP, merged_intervals, plan_at, plan_intervals
 from .state import ChildView, Item
 
-__all__ = ["RULES", "RULES_BY_ID", "child_not_seen", "cumulative_risk", "immunisation_overdue",
-           "injury_not_examined", "missed_appointments", "non_mobile_bruising", "unsafe_step_down"]
+__all__ = ["child_not_seen", "cumulative_risk", "immunisation_overdue",
+           "immunisation_summary", "injury_not_examined", "missed_appointments", "non_mobile_bruising",
+           "unsafe_step_down"]
 
 
 # ---- non-mobile-bruising -------------------------------------------------------
@@ -29,24 +32,27 @@ def non_mobile_bruising(ctx: RuleContext) -> list[Finding]:
         for m in v.mobility:
             if m.fact.effective <= t:
                 latest = m
-        if latest is not None:
-            non_mobile = not latest.fact.mobile
-        else:
-            non_mobile = v.birth_date is not None and t < age_reached(v.birth_date, cfg.non_mobile_age_months)
-        if not non_mobile:
+        # v1.1: under 6 calendar months is never independently mobile, whatever an assessment says (the
+        # panel's 2022 briefing: a baby who can roll or shuffle is still a non-mobile infant); older, only an
+        # assessment at or before the injury saying not mobile counts
+        young = v.birth_date is not None and t < age_reached(v.birth_date, cfg.non_mobile_age_months)
+        if not young and (latest is None or latest.fact.mobile):
             continue
+        injury = texts.injury(inj.fact.code)
+        summary = (texts.render("non-mobile-bruising", "summary_young", injury=injury, months=cfg.non_mobile_age_months)
+                   if young else texts.render("non-mobile-bruising", "summary_assessed", injury=injury))
         out.append(
             Finding(
                 rule="non-mobile-bruising",
-                alert_id=make_alert_id("non-mobile-bruising", v.nhs_number, inj.key),
+                alert_id=make_alert_id(cfg.alert_key, "non-mobile-bruising", v.nhs_number, inj.key),
                 raised_at=t,
                 fires_at=None,
-                evidence=evidence_of(inj, latest),
+                evidence=evidence_of(inj, None if young else latest),
                 trigger_keys=(inj.key,),
-                summary=f"A {inj.fact.code} was observed on a child who is not independently mobile: "
-                "arrange a same-day child protection medical and strategy discussion.",
+                summary=summary,
                 details={"injury": inj.fact.code, "observed_at": iso(t), "body_site": inj.fact.body_site,
-                         "mobility_assessed": latest is not None},
+                         "mobility_assessed": latest is not None,
+                         "reason": "age" if young else "assessed-not-mobile"},
             )
         )
     return out
@@ -62,8 +68,9 @@ def injury_not_examined(ctx: RuleContext) -> list[Finding]:
         if plan is None:
             continue
         deadline = t + cfg.examination_window
-        in_time = next((e for e in v.exams if t <= e.fact.start <= deadline), None)
-        later = next((e for e in v.exams if e.fact.start > deadline), None)
+        exams = [e for e in v.exams if _examines(e, inj)]
+        in_time = next((e for e in exams if t <= e.fact.start <= deadline), None)
+        later = next((e for e in exams if e.fact.start > deadline), None)
         if in_time is not None:
             res = Resolution(in_time.fact.start, "late-report", in_time.evidence)
         elif later is not None:
@@ -73,13 +80,13 @@ def injury_not_examined(ctx: RuleContext) -> list[Finding]:
         out.append(
             Finding(
                 rule="injury-not-examined",
-                alert_id=make_alert_id("injury-not-examined", v.nhs_number, inj.key),
+                alert_id=make_alert_id(cfg.alert_key, "injury-not-examined", v.nhs_number, inj.key),
                 raised_at=deadline,
                 fires_at=deadline,
                 evidence=evidence_of(inj, plan),
                 trigger_keys=(inj.key,),
-                summary=f"A {inj.fact.code} on a child on a child protection plan has not been examined by a doctor "
-                f"within {_hours(cfg.examination_window)} hours: arrange a child protection medical today.",
+                summary=texts.render("injury-not-examined", "summary", injury=texts.injury(inj.fact.code),
+                                     hours=_hours(cfg.examination_window)),
                 details={"injury": inj.fact.code, "observed_at": iso(t), "examination_deadline": iso(deadline)},
                 resolution=res,
             )
@@ -87,11 +94,23 @@ def injury_not_examined(ctx: RuleContext) -> list[Finding]:
     return out
 
 
+def _examines(exam: Item, inj: Item) -> bool:
+    """v1.1: a child protection medical examines every injury; any other examination only the injuries its
+    reasonReference names (a GP seeing the child for a chest infection has not examined the bruise)."""
+    return exam.fact.type == "cp-medical" or inj.key in exam.fact.reason_keys
+
+
 def _hours(td: timedelta) -> int:
     return int(td.total_seconds() // 3600)
 
 
 # ---- immunisation-overdue ------------------------------------------------------
+def immunisation_summary(doses: list[tuple[str, int]], cfg: RulesConfig) -> str:
+    names = texts.join(texts.dose(v, n) for v, n in doses)
+    key = "summary_one" if len(doses) == 1 else "summary_many"
+    return texts.render("immunisation-overdue", key, days=cfg.immunisation_grace_days, doses=names)
+
+
 def immunisation_overdue(ctx: RuleContext) -> list[Finding]:
     v, cfg = ctx.child, ctx.config
     if v.birth_date is None:
@@ -99,43 +118,57 @@ def immunisation_overdue(ctx: RuleContext) -> list[Finding]:
     intervals = plan_intervals(v)
     if not intervals:
         return []
-    completed = [i for i in v.immunisations if i.fact.status == "completed"]
+    given = [(i.fact.vaccine, i.fact.dose, i.fact.occurrence) for i in v.immunisations if i.fact.status == "completed"]
+    doses = cfg.schedule.doses_for(v.birth_date)
+    done = {d: d.done_at(given) for d in doses}
     groups: dict[datetime, list] = {}
-    for d in cfg.schedule.doses_for(v.birth_date):
+    for d in doses:
         due = d.due(v.birth_date)
         overdue_at = midnight(due + timedelta(days=cfg.immunisation_grace_days))
-        done = [i.fact.occurrence for i in completed if d.satisfied_by(i.fact.vaccine, i.fact.dose)]
-        done_at = min(done) if done else None
+        done_at = done[d]
+        too_old = _too_old_from(d, doses, done, v)
         for s, e, plan in intervals:
             if e is not None and e <= overdue_at:
                 continue
             t = max(s, overdue_at)
             if e is not None and t >= e:
                 continue
-            if done_at is not None and done_at <= t:
-                break
+            if (done_at is not None and done_at <= t) or (too_old is not None and t >= too_old):
+                break  # given by then, or the child is too old to be given it: nothing to chase
             groups.setdefault(t, []).append((d, due, plan))
             break
     out = []
     for t in sorted(groups):
-        doses = groups[t]
-        dose_ids = tuple((d.vaccine, d.dose) for d, _, _ in doses)
-        names = ", ".join(f"{d.vaccine} dose {d.dose}" for d, _, _ in doses)
+        found = groups[t]
+        dose_ids = tuple((d.vaccine, d.dose) for d, _, _ in found)
         out.append(
             Finding(
                 rule="immunisation-overdue",
-                alert_id=make_alert_id("immunisation-overdue", v.nhs_number, iso(t), *(f"{a}:{b}" for a, b in dose_ids)),
+                alert_id=make_alert_id(cfg.alert_key, "immunisation-overdue", v.nhs_number, iso(t),
+                                       *(f"{a}:{b}" for a, b in dose_ids)),
                 raised_at=t,
                 fires_at=t,
-                evidence=evidence_of(*(p for _, _, p in doses)),
-                trigger_keys=tuple(sorted({p.key for _, _, p in doses})),
-                summary=f"Routine immunisations more than {cfg.immunisation_grace_days} days overdue for a child on a plan "
-                f"({names}): contact the family to book them and review at the next core group.",
-                details={"doses": [{"vaccine": d.vaccine, "dose": d.dose, "due": due.isoformat()} for d, due, _ in doses]},
+                evidence=evidence_of(*(p for _, _, p in found)),
+                trigger_keys=tuple(sorted({p.key for _, _, p in found})),
+                summary=immunisation_summary(list(dose_ids), cfg),
+                details={"doses": [{"vaccine": d.vaccine, "dose": d.dose, "due": due.isoformat()} for d, due, _ in found]},
                 doses=dose_ids,
             )
         )
     return out
+
+
+def _too_old_from(d, doses, done: dict, v: ChildView) -> datetime | None:
+    """The instant from which ``d`` is no longer given: its own upper age limit, or that of an earlier dose of
+    the course not given in time (rotavirus: no first dose after 15 weeks, so no second dose either)."""
+    limits = []
+    for p in doses:
+        if p.vaccine != d.vaccine or p.dose > d.dose or p.not_after_weeks is None:
+            continue
+        limit = midnight(p.too_old_from(v.birth_date))
+        if p is d or done[p] is None or done[p] >= limit:
+            limits.append(limit)
+    return min(limits, default=None)
 
 
 # ---- missed-appointments -------------------------------------------------------
@@ -174,6 +207,14 @@ def missed_appointments(ctx: RuleContext) -> list[Finding]:
     return out
 
 
+def _services(items: list[Item]) -> str:
+    """'two health visiting appointments and a GP appointment', in order of first appearance."""
+    counts: dict[str, int] = {}
+    for i in items:
+        counts[i.fact.service_type] = counts.get(i.fact.service_type, 0) + 1
+    return texts.join(texts.counted(texts.service(code), n) for code, n in counts.items())
+
+
 def _missed_finding(v: ChildView, cfg: RulesConfig, ep: dict) -> Finding:
     last = ep["last"]
     end = last[len(last) - cfg.missed_count].fact.start + cfg.missed_window
@@ -182,13 +223,13 @@ def _missed_finding(v: ChildView, cfg: RulesConfig, ep: dict) -> Finding:
     items = ep["items"]
     return Finding(
         rule="missed-appointments",
-        alert_id=make_alert_id("missed-appointments", v.nhs_number, *sorted(i.key for i in items)),
+        alert_id=make_alert_id(cfg.alert_key, "missed-appointments", v.nhs_number, *sorted(i.key for i in items)),
         raised_at=ep["start"],
         fires_at=None,
         evidence=evidence_of(*items),
         trigger_keys=tuple(sorted(i.key for i in items)),
-        summary=f"{len(items)} appointments missed within {cfg.missed_window.days} days: follow up with the family "
-        "and treat non-attendance as a safeguarding concern.",
+        summary=texts.render("missed-appointments", "summary", count_words=texts.number_words(len(items)),
+                             days=cfg.missed_window.days, services=_services(items)),
         details={
             "missed": [{"service_type": i.fact.service_type, "start": iso(i.fact.start)} for i in items],
             "window_days": cfg.missed_window.days,
@@ -228,13 +269,12 @@ def child_not_seen(ctx: RuleContext) -> list[Finding]:
             out.append(
                 Finding(
                     rule="child-not-seen",
-                    alert_id=make_alert_id("child-not-seen", v.nhs_number, plans[0].key, iso(anchor)),
+                    alert_id=make_alert_id(cfg.alert_key, "child-not-seen", v.nhs_number, plans[0].key, iso(anchor)),
                     raised_at=deadline,
                     fires_at=deadline,
                     evidence=evidence_of(*plans, anchor_item),
                     trigger_keys=tuple(p.key for p in plans) + ((anchor_item.key,) if anchor_item else ()),
-                    summary=f"A child on a child protection plan has not been seen for more than "
-                    f"{cfg.not_seen_working_days} working days: make an unannounced visit and see the child, alone if possible.",
+                    summary=texts.render("child-not-seen", "summary", days=cfg.not_seen_working_days),
                     details={
                         "since": iso(anchor),
                         "last_seen": iso(anchor_item.fact.start) if anchor_item else None,
@@ -291,13 +331,14 @@ def cumulative_risk(ctx: RuleContext) -> list[Finding]:
         out.append(
             Finding(
                 rule="cumulative-risk",
-                alert_id=make_alert_id("cumulative-risk", v.nhs_number, iso(start), *keys),
+                alert_id=make_alert_id(cfg.alert_key, "cumulative-risk", v.nhs_number, iso(start), *keys),
                 raised_at=raised,
                 fires_at=raised if raised > start else None,
                 evidence=evidence_of(*sorted(items, key=lambda i: (i.fact.effective, i.key))),
                 trigger_keys=keys,
-                summary=f"{len(codes)} distinct risk factors recorded for this child or household within "
-                f"{cfg.risk_window_months} months ({', '.join(codes)}): review them together in a multi-agency discussion.",
+                summary=texts.render("cumulative-risk", "summary", count_words=texts.number_words(len(codes)),
+                                     months=cfg.risk_window_months,
+                                     factors=texts.join(texts.risk_factor(c) for c in codes)),
                 details={"risk_factors": codes, "household": v.household, "window_months": cfg.risk_window_months},
                 episode_end=end,
                 by_episode=True,
@@ -327,13 +368,15 @@ def unsafe_step_down(ctx: RuleContext) -> list[Finding]:
         out.append(
             Finding(
                 rule="unsafe-step-down",
-                alert_id=make_alert_id("unsafe-step-down", v.nhs_number, pe.key),
+                alert_id=make_alert_id(cfg.alert_key, "unsafe-step-down", v.nhs_number, pe.key),
                 raised_at=f.end,
                 fires_at=None,
                 evidence=evidence_of(pe, *recent, *missed),
                 trigger_keys=(pe.key,),
-                summary="A plan was closed to social care with no step-down plan although risk factors or missed "
-                f"appointments were recorded in the {cfg.step_down_lookback_months} months before: review the closure.",
+                summary=texts.render("unsafe-step-down", "summary_both" if recent and missed else
+                                     "summary_risk" if recent else "summary_not_brought",
+                                     plan=texts.plan(f.plan_type or "child-in-need-plan"),
+                                     months=cfg.step_down_lookback_months),
                 details={
                     "plan_type": f.plan_type,
                     "period_end": iso(f.end),
@@ -343,57 +386,3 @@ def unsafe_step_down(ctx: RuleContext) -> list[Finding]:
             )
         )
     return out
-
-
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "non-mobile-bruising", "critical",
-        "Practitioners did not recognise the significance of bruising/injuries in non-mobile babies (half sibling 2's two bruised eyes).",
-        "Any injury observed on a child who is not independently mobile: under 6 calendar months unless assessed mobile, or any age if assessed not mobile.",
-        "Refer to children's social care the same day, arrange a child protection medical by a paediatrician and hold a strategy discussion.",
-        non_mobile_bruising,
-    ),
-    Rule(
-        "injury-not-examined", "high",
-        "When a child on a child protection plan sustains an injury it was not examined by a suitably qualified doctor (Child S's hand).",
-        "An injury on a child on a CP plan with no medical examination starting within 24 hours of the observation.",
-        "Arrange a child protection medical examination today and inform the lead social worker.",
-        injury_not_examined,
-    ),
-    Rule(
-        "immunisation-overdue", "medium",
-        "Missed immunisations were an early sign of the family's non-engagement (half siblings 1 and 2).",
-        "Scheduled doses not completed by 00:00 on day due + 28 for a child on a CP or CIN plan.",
-        "Contact the family to book the overdue immunisations and review non-engagement at the next core group.",
-        immunisation_overdue,
-    ),
-    Rule(
-        "missed-appointments", "high",
-        "A pattern of missed appointments continued: ten health appointments missed by eight weeks of age.",
-        "The 3rd missed appointment within a rolling 90 days for a child under 1 year or on a plan.",
-        "Follow up the missed appointments with the family and the lead professional; treat non-attendance as a safeguarding concern.",
-        missed_appointments,
-    ),
-    Rule(
-        "child-not-seen", "high",
-        "A tight visiting plan was agreed but the children were not seen; they were later found home alone.",
-        "A child on a CP plan not seen for more than 10 working days after the later of the plan start and the last visit.",
-        "Make an unannounced home visit within 24 hours and see the child, alone where possible.",
-        child_not_seen,
-    ),
-    Rule(
-        "cumulative-risk", "high",
-        "Inadequate recognition of interacting risk factors: domestic abuse, alcohol misuse, no antenatal care, parental care history, non-engagement.",
-        "3 or more distinct risk-factor codes in the trailing 12 calendar months for the child or its household.",
-        "Review the risk factors together in a multi-agency discussion and consider a strategy meeting or referral.",
-        cumulative_risk,
-    ),
-    Rule(
-        "unsafe-step-down", "medium",
-        "When the case was closed to social care support was still needed and no step-down plan was in place.",
-        "A plan ended closed to social care with no step-down plan although risk factors or missed appointments were recorded in the 6 months before.",
-        "Review the closure decision and put an outcome-focused early help (step-down) plan in place.",
-        unsafe_step_down,
-    ),
-)
-RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}

@@ -5,6 +5,12 @@ identifier; the version with the latest ``(Bundle.timestamp, MessageHeader.id)``
 wins, so any arrival order yields the same state. A cancel (or an Observation
 ``entered-in-error``) leaves a tombstone so an older version arriving later
 cannot revive the fact.
+
+Relationships the hub routes and addresses alerts by (README, "Trust rules"): the registered GP comes
+only from ``child-registered`` messages, the health visiting organisation only from the authenticated
+sender of a ``health-visiting`` message, the household from the latest Patient data of any message. The
+history of registered GP and household values (``relations``) keeps the first and last message of each
+run of one value, so the rules see each change whatever order the messages arrive in.
 """
 from __future__ import annotations
 
@@ -19,10 +25,12 @@ from hub.core.messages import Message
 
 from .calendars import iso, parse_iso
 
-STATE_FORMAT = 2  # 2: ledger entries with named keys (format 1 items still read)
+STATE_FORMAT = 3  # 2: ledger entries with named keys (format 1 items still read); 3: relations history
+RELATIONS = ("gp", "household")  # the relationships whose changes are kept (README, "Trust rules")
 
 # the slots child state gives special treatment (the registry names every slot)
 REGISTRATION = "reg"  # carries Patient data, kept as patient values rather than fact data
+REGISTERED = "child-registered"  # the only event the registered GP is taken from (spec §6, v1.1)
 PLAN_START, PLAN_END = "plan-start", "plan-end"  # one plan: a cancelled start withdraws its end; the view merges them
 
 
@@ -135,6 +143,8 @@ class ChildState:
     ledger: dict[str, dict] = field(default_factory=dict)
     next_due: str | None = None  # iso UTC; the next instant a time-based rule could become true
     version: int = 0
+    # "gp" | "household" -> [[value, ts, mid], ...] by (ts, mid): the first and last message of each run
+    relations: dict[str, list] = field(default_factory=dict)
 
     # ---- patient data -------------------------------------------------------
     def _patient_value(self, name: str) -> Any:
@@ -168,14 +178,31 @@ class ChildState:
         cur = self.patient.get(name)
         if cur is None or _version_gt((ts, mid), (cur[1], cur[2])):
             self.patient[name] = [value, ts, mid]
+        if name in RELATIONS:
+            self._note_relation(name, value, ts, mid)
+
+    def _note_relation(self, name: str, value: str, ts: str, mid: str) -> None:
+        points = self.relations.setdefault(name, [])
+        if any(p[2] == mid for p in points):
+            return
+        points.append([value, ts, mid])
+        points.sort(key=lambda p: (parse_iso(p[1]), p[2]))
+        # keep only the ends of each run of one value: the changes, and where a late message may split a run
+        self.relations[name] = [p for i, p in enumerate(points)
+                                if i == 0 or i == len(points) - 1
+                                or not (points[i - 1][0] == p[0] == points[i + 1][0])]
 
     # ---- applying a message ------------------------------------------------
     def apply(self, msg: Message) -> None:
         ts, mid = iso(msg.timestamp), msg.message_id
         p = msg.patient
+        # v1.1: the registered GP comes only from child-registered; any other message's generalPractitioner
+        # is the sender's claim and never readdresses the child's disclosures or alerts
+        registration = msg.event == REGISTERED
         if p is not None:
             self._set_patient("birth_date", p.birth_date.isoformat() if p.birth_date else None, ts, mid)
-            self._set_patient("gp", p.gp_ods, ts, mid)
+            if registration:
+                self._set_patient("gp", p.gp_ods, ts, mid)
             self._set_patient("household", p.household, ts, mid)
         if msg.sender_kind == "health-visiting":
             self._set_patient("hv", msg.sender_ods, ts, mid)
@@ -183,7 +210,8 @@ class ChildState:
             if isinstance(fact, RegistrationFact) and fact.patient is not None and fact.patient is not p:
                 q = fact.patient
                 self._set_patient("birth_date", q.birth_date.isoformat() if q.birth_date else None, ts, mid)
-                self._set_patient("gp", q.gp_ods, ts, mid)
+                if registration:
+                    self._set_patient("gp", q.gp_ods, ts, mid)
                 self._set_patient("household", q.household, ts, mid)
             kind = fact_kind(fact, msg.event)
             withdrawn = msg.event_type == "cancel" or getattr(fact, "status", None) == "entered-in-error"
@@ -215,6 +243,8 @@ class ChildState:
             "ledger": [dict(v, id=k) for k, v in sorted(self.ledger.items())],
             "version": self.version,
         }
+        if self.relations:
+            item["relations"] = {k: [list(p) for p in v] for k, v in sorted(self.relations.items())}
         if self.next_due:
             item["next_due"] = self.next_due
         if self.household:
@@ -238,6 +268,7 @@ class ChildState:
             ledger=ledger,
             next_due=item.get("next_due"),
             version=int(item.get("version", 0)),
+            relations={k: [list(p) for p in v] for k, v in item.get("relations", {}).items()},
         )
 
     def copy(self) -> "ChildState":
@@ -274,6 +305,8 @@ class ChildView:
     seen: tuple[Item, ...]
     concerns: tuple[Item, ...]
     mobility: tuple[Item, ...]
+    # "gp" | "household" -> ((value, Bundle.timestamp, MessageHeader.id), ...) in time order (ChildState.relations)
+    relations: dict = field(default_factory=dict)
 
     @classmethod
     def build(cls, s: ChildState) -> "ChildView":
@@ -317,4 +350,6 @@ class ChildView:
             if spec.view is not None and spec.view not in lists:
                 when = spec.clinical_time[0]  # facts without a clinical time are kept but not listed
                 lists[spec.view] = srt([i for i in by[spec.state_slot] if getattr(i.fact, when)], when)
-        return cls(nhs_number=s.nhs_number, birth_date=s.birth_date, household=s.household, **lists)
+        relations = {k: tuple((p[0], parse_iso(p[1]), p[2]) for p in v) for k, v in s.relations.items()}
+        return cls(nhs_number=s.nhs_number, birth_date=s.birth_date, household=s.household, relations=relations,
+                   **lists)
