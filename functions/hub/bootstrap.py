@@ -268,7 +268,7 @@ def rules_service(ports: HubPorts) -> "RulesService":
 
     return RulesService(ports.state, ports.ledger, ports.queues, ports.audit, ports.clock, config=ports.rules_config,
                         alerts_queue_url=ports.settings.alerts_queue_url, hmac_key=ports.hmac_key,
-                        tasks=task_service(ports))
+                        tasks=task_service(ports), legal_bases=ports.routing_policy.legal_bases)
 
 
 def task_service(ports: HubPorts) -> "TaskService | None":

@@ -21,6 +21,7 @@ ACTIONS: tuple[str, ...] = (
     "message.validated",  # POST /$validate: a verdict asked for, nothing kept
     "alert.raised",
     "alert.resolved",
+    "child.relationship-changed",  # the registered GP or household of a child changed (hub.service.rules)
     "audit.query",
     "audit.chronology",
     # alert Tasks (hub.service.tasks): each change, once per Task version
