@@ -15,10 +15,9 @@ def cli(hub, tmp_path, monkeypatch):
     from hub.cli import _load_commands, app, stack_state
 
     _load_commands()
-    # never the developer's own .local/ files
-    monkeypatch.setattr(stack_state, "STACK_FILE", tmp_path / "stack.json")
-    monkeypatch.setattr(stack_state, "API_FILE", tmp_path / "api.json")
-    monkeypatch.setattr(stack_state, "LOCAL_DIR", tmp_path)
+    # never the developer's own state folder
+    monkeypatch.setenv("SAFEGUARD_STACK", str(tmp_path))
+    monkeypatch.setattr(stack_state, "_chosen", None)  # --stack of an earlier invocation, restored after
     return lambda *args: runner.invoke(app, list(args))
 
 

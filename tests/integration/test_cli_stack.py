@@ -1,5 +1,6 @@
 """The people-facing stack commands as real processes: `safeguard up`, then send, alerts, inbox, agency,
-redrive against it from another directory, then Ctrl-C / SIGTERM; and `safeguard demo` once.
+redrive against it from another directory (found through the state folder), then Ctrl-C / SIGTERM; and
+`safeguard demo` once.
 
 `up` always starts its own embedded moto here (the AWS and function variables are not passed on), so these
 tests are the same under `make test-localstack`."""
@@ -25,15 +26,17 @@ _PASS_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 
 
 def _env(**extra: str) -> dict[str, str]:
-    """A clean environment: no AWS_* or function variables leak in from this test process."""
+    """A clean environment: no AWS_* or function variables leak in from this test process, and never the
+    developer's own state folder."""
     env = {k: os.environ[k] for k in _PASS_ENV if k in os.environ}
+    env["XDG_STATE_HOME"] = extra.pop("XDG_STATE_HOME", None) or str(Path(os.environ.get("TMPDIR", "/tmp")) / "no-such-state")
     env.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true",
                POWERTOOLS_TRACE_DISABLED="true", COLUMNS="200", **extra)
     return env
 
 
 def _run(*args: str, local_dir: Path, cwd: Path = REPO, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([SAFEGUARD, *args], cwd=cwd, env=_env(HUB_LOCAL_DIR=str(local_dir)),
+    return subprocess.run([SAFEGUARD, *args], cwd=cwd, env=_env(SAFEGUARD_STACK=str(local_dir)),
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -42,13 +45,15 @@ def _lines(out: str) -> list[dict]:
 
 
 class Up:
-    """`safeguard up --port 0` in its own session, with cwd=tmp_path (it writes ./.local/)."""
+    """`safeguard up --port 0` in its own session, with cwd=tmp_path and its state in tmp_path/.local
+    (HUB_LOCAL_DIR, the older name of SAFEGUARD_STACK, still works)."""
 
     def __init__(self, tmp_path: Path):
         self.cwd = tmp_path
         self.local = tmp_path / ".local"
         self.log = open(tmp_path / "up.log", "w+")
-        self.proc = subprocess.Popen([SAFEGUARD, "up", "--port", "0"], cwd=tmp_path, env=_env(),
+        self.proc = subprocess.Popen([SAFEGUARD, "up", "--port", "0"], cwd=tmp_path,
+                                     env=_env(HUB_LOCAL_DIR=str(self.local)),
                                      stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      start_new_session=True)
 
@@ -95,10 +100,10 @@ def up(tmp_path):
 
 
 def _wait_for_alert(local: Path, rule: str, deadline_s: float = 120) -> list[dict]:
-    """Poll `alerts --keep` until the rule's alert is there (the stack routes asynchronously)."""
+    """Poll `alerts` until the rule's alert is there (the stack routes asynchronously)."""
     deadline = time.monotonic() + deadline_s
     while True:
-        res = _run("alerts", "--json", "--keep", local_dir=local)
+        res = _run("alerts", "--json", local_dir=local)
         assert res.returncode in (0, 1), res.stderr
         records = _lines(res.stdout)
         if any(r.get("rule") == rule for r in records):
@@ -123,15 +128,21 @@ def test_cli_stack_up_send_alerts_inbox_agency_then_ctrl_c(up):
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert [(r["sender"], r["status"]) for r in _lines(sent.stdout)] == [("A81001", 202), ("RX1", 202)]
 
-    # AND a critical non-mobile-bruising alert comes out of `safeguard alerts --json`
+    # AND a critical non-mobile-bruising alert comes out of `safeguard alerts --json`, read from the audit
+    # log, as often as it is asked for: reading never counts towards the queue's maxReceiveCount
     _wait_for_alert(local, "non-mobile-bruising")
-    alerts = _run("alerts", "--json", local_dir=local)
-    assert alerts.returncode == 0, alerts.stderr
-    crit = [r for r in _lines(alerts.stdout) if r["type"] == "alert" and r["rule"] == "non-mobile-bruising"]
-    assert len(crit) == 1 and crit[0]["severity"] == "critical"
-    assert "A81001" in crit[0]["recipients"]
-    # ... consumed: the queue is now empty, exit 1 ("nothing found")
-    assert _run("alerts", "--json", local_dir=local).returncode == 1
+    for _ in range(6):
+        alerts = _run("alerts", "--json", local_dir=local)
+        assert alerts.returncode == 0, alerts.stderr
+        crit = [r for r in _lines(alerts.stdout) if r["type"] == "alert" and r["rule"] == "non-mobile-bruising"]
+        assert len(crit) == 1 and crit[0]["severity"] == "critical"
+        assert "A81001" in crit[0]["recipients"] and len(crit[0]["child"]) == 64  # the keyed hash, no NHS number
+    # ... and the alert is still on the queue for its consumer: --consume takes it off, with the NHS number
+    consumed = _run("alerts", "--json", "--consume", local_dir=local)
+    assert consumed.returncode == 0, consumed.stderr
+    assert [(r["rule"], r["nhs_number"]) for r in _lines(consumed.stdout) if r["type"] == "alert"] == [
+        ("non-mobile-bruising", "9990012008")]
+    assert _run("alerts", "--json", "--consume", local_dir=local).returncode == 1  # nothing left
 
     # AND the GP's inbox holds the bruise re-addressed to it (its own registration never comes back)
     inbox = _run("inbox", "--ods", "A81001", "--json", local_dir=local)

@@ -6,8 +6,7 @@ from tests.support.messages import EVENTS
 
 
 def test_send_keys_issued_for_unknown_senders_with_kind_from_agencies_or_guess(tmp_path, monkeypatch):
-    monkeypatch.setattr(stack_state, "API_FILE", tmp_path / "api.json")
-    monkeypatch.setattr(stack_state, "LOCAL_DIR", tmp_path)
+    monkeypatch.setenv("SAFEGUARD_STACK", str(tmp_path))  # never the developer's own state folder
     monkeypatch.setattr(stack_state, "use_local_stack", lambda: True)
     issued = []
     monkeypatch.setattr(send, "provision", lambda ags: issued.extend(ags) or {

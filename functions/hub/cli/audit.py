@@ -1,6 +1,9 @@
 """`safeguard audit verify|report|chronology`: the tamper-evident audit log from the command line.
 
-Exit codes: 0 ok; 1 verification found tampering; 2 bad input or configuration; 3 audit store unavailable.
+They read the running stack (`safeguard up`'s, found as every command finds it) or, with the functions'
+environment variables set, a deployed one. Exit codes: 0 ok (verify: intact); 1 verification found
+tampering; 2 bad usage (a malformed or reversed period, an --out that is not a folder); 3 no stack, or its
+audit store unavailable.
 """
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub.cli import app
+from hub.adapters.errors import AdapterError
+from hub.cli import app, stack_state
 
 audit = typer.Typer(help="Audit log: verify the hash chains, report for commissioners, build a child's chronology.",
                     no_args_is_help=True)
@@ -26,18 +30,34 @@ _err = Console(stderr=True)
 
 
 def _hub():
-    from hub.handlers import composition
-
-    return composition.current()
+    """The running stack's ports (exit 3 when there is none)."""
+    return stack_state.stack_ports("audit_table")
 
 
 def _bounds(from_: str | None, to: str | None):
     from hub.core.audit.query import InvalidQuery, parse_bound
 
     try:
-        return parse_bound(from_, name="from", upper=False), parse_bound(to, name="to", upper=True)
+        start, end = parse_bound(from_, name="from", upper=False), parse_bound(to, name="to", upper=True)
     except InvalidQuery as exc:
         _err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_USAGE) from exc
+    if start is not None and end is not None and start >= end:
+        # an empty period would verify (or report) nothing and still say "intact"
+        _err.print(f"[red]--from {from_} is not before --to {to}: the period is empty[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    return start, end
+
+
+def _out_folder(out: Path) -> None:
+    """--out: an existing folder or one that can be made; anything else is a usage error (exit 2)."""
+    if out.exists() and not out.is_dir():
+        _err.print(f"[red]--out {out} is a file; give a folder for report.md, report.json and the charts[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _err.print(f"[red]cannot make the folder --out {out}: {exc.strerror or exc}[/red]")
         raise typer.Exit(EXIT_USAGE) from exc
 
 
@@ -76,7 +96,9 @@ def verify(
     digest: bool = typer.Option(True, "--digest/--no-digest", help="also check the latest signed digest"),
     as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
 ) -> None:
-    """Walk every hash chain; report the first record edited, deleted or inserted. Exit 0 intact, 1 tampered."""
+    """Walk every hash chain; report the first record edited, deleted or inserted.
+
+    Exit 0 intact, 1 tampered (or the digest does not verify), 2 bad usage, 3 no stack or store unavailable."""
     from hub.core.audit.model import AuditError
 
     start, end = _bounds(from_, to)
@@ -84,7 +106,7 @@ def verify(
     try:
         anchors, digest_info = _check_digest(hub) if digest else ({}, {"checked": False, "ok": True, "note": "skipped"})
         reports = hub.audit.verify(start=start, end=end, anchors=anchors)
-    except AuditError as exc:
+    except (AuditError, AdapterError) as exc:
         raise _unavailable(exc) from exc
     problems = [p for r in reports for p in r.problems]
     ok = not problems and digest_info["ok"]
@@ -197,18 +219,23 @@ def report(
     from hub.core.audit.report import build_report, render_markdown
 
     start, end = _bounds(from_, to)
+    if out is not None:
+        _out_folder(out)
     hub = _hub()
     try:
         records = list(hub.audit.iter_records(start=start, end=end))
-    except AuditError as exc:
+    except (AuditError, AdapterError) as exc:
         raise _unavailable(exc) from exc
     rep = build_report(records, start=from_, end=to)
     charts: list[str] = []
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        charts = _charts(rep, out)
-        (out / "report.md").write_text(render_markdown(rep, charts), encoding="utf-8")
-        (out / "report.json").write_text(json.dumps(rep.as_dict(), indent=2), encoding="utf-8")
+        try:
+            charts = _charts(rep, out)
+            (out / "report.md").write_text(render_markdown(rep, charts), encoding="utf-8")
+            (out / "report.json").write_text(json.dumps(rep.as_dict(), indent=2), encoding="utf-8")
+        except OSError as exc:
+            _err.print(f"[red]cannot write the report into {out}: {exc.strerror or exc}[/red]")
+            raise typer.Exit(EXIT_USAGE) from exc
     if as_json:
         print(json.dumps(rep.as_dict(), indent=2))
     else:
@@ -256,7 +283,7 @@ def chronology(
                               nhs_number=nhs, legal_basis=LEGAL_BASIS, outcome="ok",
                               details={"purpose": purpose.strip(), "operator": actor or getpass.getuser(),
                                        "rows": len(rows), "format": fmt}))
-    except AuditError as exc:
+    except (AuditError, AdapterError) as exc:
         raise _unavailable(exc) from exc
     if fmt == "csv":
         print(render_csv(rows), end="")

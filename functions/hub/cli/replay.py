@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import typer
@@ -11,6 +11,23 @@ import typer
 from hub.cli import app
 
 EXIT_REJECTED = 3
+
+
+def _until(files: list[Path], end: datetime) -> tuple[list[Path], list[Path]]:
+    """(files to replay, files whose Bundle.timestamp is after `end`); an unreadable one is replayed (and
+    rejected there, as the contract says)."""
+    import orjson
+
+    from hub.core.rules.calendars import parse_iso
+
+    kept, later = [], []
+    for path in files:
+        try:
+            ts = parse_iso(orjson.loads(path.read_bytes())["timestamp"])
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, OSError):
+            ts = None
+        (later if ts is not None and ts > end else kept).append(path)
+    return kept, later
 
 
 @app.command()
@@ -40,8 +57,18 @@ def replay(
     from hub.settings import Settings
 
     config = RulesConfig(la_front_door_ods=Settings.from_env().la_front_door_ods)
-    result = run_replay(message_files(directory), end, agency_list, config)
+    files = message_files(directory)
+    if not files:
+        sys.stderr.write(f"warning: no messages in {directory}: they are the *.json files whose names start "
+                         "with a digit\n")
+    files, later = _until(files, end)
+    if later:
+        sys.stderr.write(f"warning: {len(later)} message(s) dated after --until {until} not replayed "
+                         f"(from {later[0].name})\n")
+    result = run_replay(files, end, agency_list, config)
     for rec in result.records:
+        if (rec.get("detected_at") or "") > end.astimezone(timezone.utc).isoformat():
+            continue  # found after --until: the replay stops there
         sys.stdout.write(json.dumps(rec, separators=(",", ":"), ensure_ascii=False) + "\n")
     for path, verdict in result.rejected:
         sys.stderr.write(json.dumps({"file": str(path), "status": verdict.status,
