@@ -68,3 +68,16 @@ def test_default_delays_follow_the_due_by_defaults_and_levels_default_to_the_own
     assert p.levels == ("owner",)
     assert [p.delay(s) for s in ("critical", "high", "medium")] == \
         [timedelta(hours=4), timedelta(hours=24), timedelta(days=5)]
+
+
+def test_an_escalated_task_is_still_valid_fhir_and_says_so():
+    from fhir.resources.R4B.task import Task as FhirTask
+
+    from hub.core.tasks import to_fhir
+
+    once = escalate(fresh(), due_escalation(fresh(), DUE, POLICY))
+    r = to_fhir(once)
+    FhirTask.model_validate(r)
+    assert r["status"] == "requested" and r["businessStatus"]["text"] == "Not acknowledged: escalated (level 1)"
+    [ext] = [e for e in r["extension"] if e["url"].endswith("/task-escalation")]
+    assert {"url": "level", "valueInteger": 1} in ext["extension"]
