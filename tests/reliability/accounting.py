@@ -33,7 +33,7 @@ def parse(body: bytes):
 def expected_disclosures(bodies: list[bytes], hub) -> dict[str, list[str]]:
     """{message_id: [disclosure ids]} per decide() with a message-only child context, under the
     policy and routing configuration the hub's functions use."""
-    from hub.core.identity import disclosure_id
+    from hub.core.identity import disclosure_id, sender_message_id
     from hub.core.routing import decide
     from hub.service.context import child_context
 
@@ -41,7 +41,8 @@ def expected_disclosures(bodies: list[bytes], hub) -> dict[str, list[str]]:
     out = {}
     for b in bodies:
         msg = parse(b)
-        out[msg.message_id] = [disclosure_id(msg.message_id, d.recipient_kind, d.recipient_ods)
+        out[msg.message_id] = [disclosure_id(sender_message_id(msg.sender_ods, msg.message_id), d.recipient_kind,
+                                             d.recipient_ods)
                                for d in decide(msg, child_context(None, msg), policy, config)]
     return out
 

@@ -43,7 +43,7 @@ def test_a_valid_message_is_archived_queued_and_audited_once(ports, clock):
     assert res.status == 202 and res.outcome["resourceType"] == "OperationOutcome"
     bundle = json.loads(INJURY)
     mid = bundle["entry"][0]["resource"]["id"]
-    key = f"archive/{clock().date().isoformat()}/{mid}.json"
+    key = f"archive/{clock().date().isoformat()}/RX1/{mid}.json"  # ids are unique per sender only
     assert ports.archive.list("archive/") == [key] and ports.archive.get(key) == INJURY
     assert ports.archive.metadata(key) == {"sender-ods": "RX1", "event": "injury-observed",
                                            "content-sha256": content_hash(bundle)}
@@ -90,14 +90,15 @@ def test_the_same_message_again_is_a_replay_answered_200_without_a_second_delive
     assert actions(ports) == ["message.accepted", "message.replayed"]
 
 
-def test_the_same_message_id_with_other_content_is_a_409_conflict(ports):
-    mid = json.loads(INJURY)["entry"][0]["resource"]["id"]
+def test_the_same_message_id_with_other_content_from_the_same_sender_is_a_409_conflict(ports):
     assert handle(ports, INJURY).status == 202
-    res = handle(ports, to_bytes(with_message_id(load_valid("concern-recorded"), mid)))
+    other = json.loads(INJURY)
+    other["entry"][3]["resource"]["bodySite"] = {"text": "left shin"}
+    res = handle(ports, to_bytes(other))
     assert res.status == 409 and res.outcome["issue"][0]["code"] == "conflict"
     assert actions(ports) == ["message.accepted", "message.conflict"]
     [queued] = ports.queues.messages(ports.settings.validated_queue_url)
-    assert queued["bundle"]["entry"][0]["resource"]["eventCoding"]["code"] == "injury-observed"
+    assert queued["bundle"] == json.loads(INJURY)
 
 
 def test_a_message_still_being_accepted_elsewhere_is_a_409_to_retry(ports, monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 
 from hub.adapters.errors import QueueError, StateStoreError
 from hub.bootstrap import router_service
-from hub.core.identity import disclosure_id
+from hub.core.identity import disclosure_id, sender_message_id
 from hub.core.routing import decide
 from hub.service.context import routing_context
 from hub.service.queued import PoisonMessageError, load_message
@@ -51,7 +51,8 @@ def test_each_recipient_gets_one_readdressed_disclosure_audited_once_then_rules(
     for d in want:
         [bundle] = got[d.recipient_kind]
         header = bundle["entry"][0]["resource"]
-        assert header["id"] == disclosure_id(queued["message_id"], d.recipient_kind, d.recipient_ods)
+        scoped = sender_message_id(queued["sender_ods"], queued["message_id"])
+        assert header["id"] == disclosure_id(scoped, d.recipient_kind, d.recipient_ods)
         assert d.recipient_ods in json.dumps(header["destination"])
     audits = routed(ports)
     assert sorted((r["recipient_kind"], r["recipient_ods"], r["legal_basis"]) for r in audits) == \

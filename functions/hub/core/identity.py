@@ -34,6 +34,13 @@ def group_id(msg: Message, key: bytes) -> str:
     return child_ref(basis, key)[:64]
 
 
+def sender_message_id(sender_ods: str, message_id: str) -> str:
+    """A MessageHeader.id scoped to its sender. Ids are unique per sender only: another agency may send the same
+    id, and that is a distinct message, so every key the hub derives from a message id (idempotency, archive,
+    queue dedup, disclosures) starts from this, and no agency learns whether another used an id."""
+    return f"{sender_ods}|{message_id}"
+
+
 def disclosure_id(message_id: str, recipient_kind: str, recipient_ods: str) -> str:
     """Deterministic id of one disclosure: the re-addressed MessageHeader.id and the outbox dedup id."""
     return str(uuid.uuid5(HUB_NAMESPACE, f"{message_id}|{recipient_kind}|{recipient_ods}"))

@@ -36,8 +36,10 @@ def process_message():
     caller = caller_from_context((ev.get("requestContext") or {}).get("authorizer"))
     service = composition.ingest_service()  # built here, so a failure to build it is a 503 like any other
     service.idempotency_config.register_lambda_context(router.lambda_context)
+    ctx = router.lambda_context
     result = service.handle(body, content_type=ev.headers.get("content-type"), caller=caller,
-                            request_id=(ev.get("requestContext") or {}).get("requestId"))
+                            request_id=(ev.get("requestContext") or {}).get("requestId"),
+                            remaining_ms=getattr(ctx, "get_remaining_time_in_millis", None))
     metrics.add_metric(name=f"Status{result.status}", unit="Count", value=1)
     return Response(result.status, "application/fhir+json", json.dumps(result.outcome))
 

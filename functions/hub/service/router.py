@@ -8,7 +8,7 @@ from aws_lambda_powertools import Logger
 
 from hub.core.audit import AuditEntry
 from hub.core.messages import InjuryFact
-from hub.core.identity import HUB_NAMESPACE, disclosure_id, group_id
+from hub.core.identity import HUB_NAMESPACE, disclosure_id, group_id, sender_message_id
 from hub.core.routing import content_bundle, decide, minimise, readdress
 from hub.service.context import routing_context
 from hub.service.queued import load_message
@@ -42,7 +42,9 @@ class RouterService:
         injury_details = {"injury_key": injury.key, "on_cp_plan": ctx.on_cp_plan} if injury else {}
         for d in decide(msg, ctx, policy, self.routing_config):
             # a notification the hub writes (d.basis) is one per its basis, not per message
-            did = disclosure_id(d.basis or msg.message_id, d.recipient_kind, d.recipient_ods)
+            # MessageHeader.id is unique per sender only: scoped, so another agency's id never suppresses a copy
+            did = disclosure_id(d.basis or sender_message_id(msg.sender_ods, msg.message_id), d.recipient_kind,
+                                d.recipient_ods)
             status = self.ledger.status(f"disclosure#{did}")
             if status is None:
                 payload = readdress(minimise(content_bundle(d, bundle, msg, ctx), d.profile, policy), d,
@@ -61,13 +63,14 @@ class RouterService:
                     action="message.routed", at=self.clock(), actor_ods=msg.sender_ods, actor_kind=msg.sender_kind,
                     event=msg.event, message_id=msg.message_id, nhs_number=msg.patient.nhs_number,
                     recipient_ods=d.recipient_ods, recipient_kind=d.recipient_kind, legal_basis=d.legal_basis,
-                    business_key=f"message.routed|{did}" if d.basis else None,  # a notification: one per basis
+                    # one per disclosure (its id is scoped to the sender; a notification's, to its basis)
+                    business_key=f"message.routed|{did}",
                     outcome="delivered", details={"profile": d.profile, "policy_rule": d.policy_rule,
                                                   "content": d.content,
                                                   "policy_version": d.policy_version, "disclosure_id": did,
                                                   **injury_details}))
                 self.ledger.mark(f"disclosure#{did}", "audited")
         self.queues.send_json(self.rules_queue_url, queued, group_id=group_id(msg, self._hmac_key),
-                              dedup_id=msg.message_id)
+                              dedup_id=sender_message_id(msg.sender_ods, msg.message_id))
         logger.info("message routed", extra={"message_id": msg.message_id, "disclosures": delivered})
         return delivered
