@@ -39,14 +39,20 @@ def _last_digest(ports) -> dict:
     return {"at": (stored.get("digest") or {}).get("generated_at"), "key": key}
 
 
+MAILBOX_SCAN = 5000  # messages counted at most; beyond that the backlog is shown as "at least"
+
+
 def _mailboxes(ports) -> dict[str, int] | None:
-    """{ODS: messages waiting} when the stack has mailboxes (a Mailboxes port with `backlog()`), else None."""
-    try:
-        mailboxes = getattr(ports, "mailboxes", None)
-    except Exception:  # noqa: BLE001 - the port is not wired on this stack
+    """{ODS: unacknowledged messages} when the stack has mailboxes (a mailbox table), else None."""
+    if not getattr(ports.settings, "mailbox_table", ""):
         return None
-    backlog = getattr(mailboxes, "backlog", None)
-    return dict(sorted(backlog().items())) if callable(backlog) else None
+    from datetime import datetime, timezone
+
+    waiting = ports.mailboxes.stale(datetime.now(timezone.utc), limit=MAILBOX_SCAN)
+    counts: dict[str, int] = {}
+    for m in waiting:
+        counts[m.ods] = counts.get(m.ods, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def gather(ports) -> dict:
