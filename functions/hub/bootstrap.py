@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from hub.service.router import RouterService
     from hub.service.rules import RulesService
     from hub.service.tasks import TaskService
-    from hub.ports import TaskStore
+    from hub.ports import Mailboxes, TaskStore
+    from hub.service.mailbox import MailboxService
 
 T = TypeVar("T")
 
@@ -150,6 +151,14 @@ def _tasks(p: "HubPorts") -> "TaskStore | None":
     return DynamoDBTaskStore(p.settings.task_table, client=p.clients.dynamodb)
 
 
+def _mailboxes(p: "HubPorts") -> "Mailboxes":
+    from hub.adapters.dynamodb_mailbox import DynamoDBMailboxes
+
+    # a copy too large for an item waits in the archive bucket (under mailbox/), encrypted like the archive
+    return DynamoDBMailboxes(p.settings.mailbox_table, p.settings.archive_bucket, client=p.clients.dynamodb,
+                             s3=p.clients.s3)
+
+
 def _digests(p: "HubPorts") -> "AuditDigests":
     from hub.adapters.s3_digest import S3AuditDigests
 
@@ -208,6 +217,7 @@ class HubPorts:
     routing_config = _Lazy(_routing_config)
     rules_config = _Lazy(_rules_config)
     tasks = _Lazy(_tasks)
+    mailboxes = _Lazy(_mailboxes)
 
     settings: Settings
     clients: Clients
@@ -257,10 +267,16 @@ def ingest_service(ports: HubPorts) -> "IngestService":
 def router_service(ports: HubPorts) -> "RouterService":
     from hub.service.router import RouterService
 
-    return RouterService(ports.state, ports.ledger, ports.queues, ports.audit, ports.archive, ports.clock,
-                         policy=ports.routing_policy, routing_config=ports.routing_config,
-                         outbox_urls=ports.settings.outbox_queue_urls, rules_queue_url=ports.settings.rules_queue_url,
-                         hmac_key=ports.hmac_key)
+    return RouterService(ports.state, ports.ledger, ports.queues, ports.audit, ports.archive, ports.mailboxes,
+                         ports.clock, policy=ports.routing_policy, routing_config=ports.routing_config,
+                         rules_queue_url=ports.settings.rules_queue_url, hmac_key=ports.hmac_key)
+
+
+def mailbox_service(ports: HubPorts) -> "MailboxService":
+    from hub.service.mailbox import MailboxService
+
+    return MailboxService(ports.mailboxes, ports.audit, ports.clock,
+                          operator_age_hours=ports.settings.mailbox_operator_age_hours)
 
 
 def rules_service(ports: HubPorts) -> "RulesService":

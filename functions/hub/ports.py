@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # kept out of the import, so a handler importing ports pays n
     from hub.core.audit import AuditEntry
     from hub.core.audit.chain import ChainReport, Head
     from hub.core.audit.query import AuditFilters, Cursor
+    from hub.core.mailbox import MailboxMessage
     from hub.core.rules import ChildState
     from hub.core.tasks import Task
 
@@ -141,3 +142,24 @@ class TaskStore(Protocol):
                  cursor: str | None = None) -> tuple[list[Task], str | None]: ...
 
     def due(self, until: datetime, limit: int | None = None) -> list[Task]: ...  # next_due <= until
+
+
+@runtime_checkable
+class Mailboxes(Protocol):
+    """Each recipient organisation's mailbox, keyed by its ODS code and the copy's message id (MESH style).
+
+    `deliver` is a conditional write: a message already delivered (or delivered and acknowledged: its
+    tombstone stays for a while) is not written again, so a retried delivery cannot duplicate one.
+    Every read is addressed by the caller's own ODS code, so no organisation reaches another's messages.
+    A large copy may be kept aside (a claim check); `get` returns it whole either way."""
+
+    def deliver(self, message: MailboxMessage) -> bool: ...  # False: it was there already
+
+    def list(self, ods: str, *, limit: int = 50,
+             after: tuple[datetime, str] | None = None) -> tuple[list[MailboxMessage], bool]: ...  # oldest first; more?
+
+    def get(self, ods: str, message_id: str, *, bundle: bool = True) -> MailboxMessage | None: ...  # tombstones too
+
+    def acknowledge(self, ods: str, message_id: str, *, at: datetime) -> str: ...  # acknowledged | already | absent
+
+    def stale(self, delivered_before: datetime, *, limit: int = 1000) -> list[MailboxMessage]: ...  # any ODS, no bundle

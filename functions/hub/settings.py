@@ -29,6 +29,9 @@ DEFAULT_HV_ODS = "DEFAULT_HV_ODS"
 # alert Tasks: the table, who an unacknowledged Task escalates to (ordered; "owner" = the Task's own
 # organisation) and how long each escalation level has, in hours by severity ("critical=4,high=24,...")
 TASK_TABLE = "TASK_TABLE"
+# per-organisation mailboxes; how old an unacknowledged message is before the operators see it
+MAILBOX_TABLE = "MAILBOX_TABLE"
+MAILBOX_OPERATOR_AGE_HOURS = "MAILBOX_OPERATOR_AGE_HOURS"
 ESCALATION_RECIPIENTS = "ESCALATION_RECIPIENTS"
 ESCALATION_DELAY_HOURS = "ESCALATION_DELAY_HOURS"
 # the police force of each local authority's area: "LA123=P42,LA456=P43" (local authority ODS=force ODS)
@@ -74,6 +77,8 @@ class Settings:
     audit_atomic_head: bool = True
     default_hv_ods: str | None = None  # the health visiting service, until a child's own is known
     task_table: str = ""  # empty: no alert Tasks (an environment without the table)
+    mailbox_table: str = ""
+    mailbox_operator_age_hours: float = 72.0
     escalation_recipients: tuple[str, ...] = ("owner",)
     escalation_delay_hours: dict[str, float] = field(default_factory=dict)  # unset severities: the due_by delays
     police_force_by_la: dict[str, str] = field(default_factory=dict)
@@ -101,6 +106,8 @@ class Settings:
             default_hv_ods=e.get(DEFAULT_HV_ODS) or None,
             audit_atomic_head=e.get(AUDIT_ATOMIC_HEAD, "true").lower() != "false",
             task_table=e.get(TASK_TABLE, ""),
+            mailbox_table=e.get(MAILBOX_TABLE, ""),
+            mailbox_operator_age_hours=float(e.get(MAILBOX_OPERATOR_AGE_HOURS, "") or 72),
             escalation_recipients=tuple(x.strip() for x in e.get(ESCALATION_RECIPIENTS, "owner").split(",")
                                         if x.strip()) or ("owner",),
             escalation_delay_hours={k: float(v) for k, v in pairs(e.get(ESCALATION_DELAY_HOURS, "")).items()},

@@ -26,7 +26,8 @@ class MotoAccount:
     def table(self, logical_id: str) -> str:
         props = self._props(logical_id)
         name = f"{logical_id}-{uuid.uuid4().hex[:8]}"
-        kwargs = {k: props[k] for k in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes") if k in props}
+        kwargs = {k: props[k] for k in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes",
+                                        "LocalSecondaryIndexes") if k in props}
         self.ddb.create_table(TableName=name, BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"), **kwargs)
         return name
 

@@ -10,7 +10,6 @@ import boto3
 import pytest
 
 from hub import settings
-from hub.core.messages import AGENCY_KINDS
 from hub.local.deploy import StackInfo, deploy
 from hub.local.template import DEFAULT_TEMPLATE, load_template, translate
 
@@ -37,7 +36,7 @@ def _of_type(cfn, t):
 def test_local_deploy_creates_every_fifo_queue_with_template_attributes(info, cfn):
     sqs = boto3.client("sqs")
     queues = _of_type(cfn, "AWS::SQS::Queue")
-    assert len(queues) == 16  # 8 queues, 8 DLQs
+    assert len(queues) == 6  # validated, rules and alerts, and their DLQs (deliveries go to mailboxes)
     for lid, res in queues.items():
         props = res["Properties"]
         a = sqs.get_queue_attributes(QueueUrl=info.resources[lid], AttributeNames=["All"])["Attributes"]
@@ -69,7 +68,8 @@ def test_local_deploy_consumer_visibility_timeout_at_least_six_times_function_ti
 def test_local_deploy_creates_tables_with_keys_gsis_ttl_and_encryption(info, cfn):
     ddb = boto3.client("dynamodb")
     tables = _of_type(cfn, "AWS::DynamoDB::Table")
-    assert set(tables) == {"ChildStateTable", "IdempotencyTable", "AuditTable", "AgenciesTable"}
+    assert set(tables) == {"ChildStateTable", "IdempotencyTable", "AuditTable", "AgenciesTable", "TaskTable",
+                           "MailboxTable"}
     for lid, res in tables.items():
         props = res["Properties"]
         t = ddb.describe_table(TableName=info.resources[lid])["Table"]
@@ -77,6 +77,8 @@ def test_local_deploy_creates_tables_with_keys_gsis_ttl_and_encryption(info, cfn
         want_gsis = {g["IndexName"]: g["KeySchema"] for g in props.get("GlobalSecondaryIndexes", [])}
         got_gsis = {g["IndexName"]: g["KeySchema"] for g in t.get("GlobalSecondaryIndexes", [])}
         assert got_gsis == want_gsis, lid
+        want_lsis = {i["IndexName"]: i["KeySchema"] for i in props.get("LocalSecondaryIndexes", [])}
+        assert {i["IndexName"]: i["KeySchema"] for i in t.get("LocalSecondaryIndexes", [])} == want_lsis, lid
         assert t["SSEDescription"]["Status"] == "ENABLED", lid
         assert t["SSEDescription"]["SSEType"] == "KMS", lid
         ttl = ddb.describe_time_to_live(TableName=info.resources[lid])["TimeToLiveDescription"]
@@ -123,11 +125,11 @@ def test_local_deploy_env_has_every_settings_name_resolved(info):
     names = [settings.ARCHIVE_BUCKET, settings.VALIDATED_QUEUE_URL, settings.RULES_QUEUE_URL,
              settings.ALERTS_QUEUE_URL, settings.STATE_TABLE, settings.IDEMPOTENCY_TABLE, settings.AUDIT_TABLE,
              settings.AGENCIES_TABLE, settings.AUDIT_HMAC_SECRET_ARN, settings.AUDIT_DIGEST_KEY_ID,
-             settings.LA_FRONT_DOOR_ODS, "AUDIT_SHARDS"] + [settings.outbox_env_name(k) for k in AGENCY_KINDS]
+             settings.LA_FRONT_DOOR_ODS, "AUDIT_SHARDS", settings.MAILBOX_TABLE, settings.MAILBOX_OPERATOR_AGE_HOURS]
     for n in names:
         assert info.env.get(n), n
     s = settings.Settings.from_env(info.env)
-    assert set(s.outbox_queue_urls) == set(AGENCY_KINDS)
+    assert s.mailbox_table == info.resources["MailboxTable"] and s.mailbox_operator_age_hours == 72
     assert s.validated_queue_url == info.resources["ValidatedQueue"]
     assert s.state_table == info.resources["ChildStateTable"]
     assert s.la_front_door_ods == "LAFD001"
@@ -146,6 +148,10 @@ def test_local_deploy_function_specs_follow_template(info):
         "SweepFunction": "hub.handlers.sweep.lambda_handler",
         "AuditApiFunction": "hub.handlers.audit_api.lambda_handler",
         "AuditDigestFunction": "hub.handlers.audit_digest.lambda_handler",
+        "ConsoleFunction": "hub.handlers.console.lambda_handler",
+        "TaskApiFunction": "hub.handlers.task_api.lambda_handler",
+        "ConformanceFunction": "hub.handlers.conformance.lambda_handler",
+        "MailboxApiFunction": "hub.handlers.mailbox_api.lambda_handler",
     }
     assert f["IngestFunction"].timeout == 10 and 128 <= f["IngestFunction"].memory <= 10240
     assert f["IngestFunction"].name == "hub-test-ingest"
@@ -165,9 +171,9 @@ def test_local_deploy_is_idempotent_and_stack_info_round_trips(info, tmp_path):
     assert loaded == again
 
 
-def test_local_deploy_skips_conditional_webhook_resources_by_default(info):
-    assert not {"GpWebhookPipe", "GpWebhookConnection"} & set(info.resources)
-    assert "GpWebhookPipe" not in info.skipped  # condition false: not even declared
+def test_local_deploy_skips_conditional_push_resources_by_default(info):
+    assert not {"PushPipe", "PushConnection", "PushDestination", "PushPipeRole"} & set(info.resources)
+    assert "PushPipe" not in info.skipped  # condition false: not even declared
 
 
 def test_local_stack_serves_the_real_template_routes_behind_the_authorizer(env):

@@ -404,3 +404,7 @@ class InMemoryDigests:
 
 # ------------------------------------------------------------------------------------- alert Tasks
 from tests.support.fake_tasks import InMemoryTaskStore  # noqa: E402,F401 - the TaskStore fake, in its own module
+
+
+# ------------------------------------------------------------------------------------- mailboxes
+from tests.support.fake_mailboxes import InMemoryMailboxes  # noqa: E402,F401 - the Mailboxes fake, in its own module

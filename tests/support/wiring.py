@@ -14,22 +14,20 @@ from tests.support.fakes import (
     InMemoryChildStateStore,
     InMemoryDigests,
     InMemoryLedger,
+    InMemoryMailboxes,
     InMemoryQueues,
     InMemoryTaskStore,
 )
 
-OUTBOX_KINDS = ("gp", "health-visiting", "police", "social-care", "hospital")
-
-
 def fake_settings(**over: Any):
     """Settings naming the fakes' resources (short queue URLs, the template's shard count)."""
-    from hub.core.messages import AGENCY_KINDS
     from hub.settings import Settings
 
     kw: dict[str, Any] = dict(
         archive_bucket="archive", validated_queue_url="validated.fifo", rules_queue_url="rules.fifo",
-        alerts_queue_url="alerts.fifo", outbox_queue_urls={k: f"outbox-{k}.fifo" for k in AGENCY_KINDS},
+        alerts_queue_url="alerts.fifo",
         state_table="state", idempotency_table="idempotency", audit_table="audit", agencies_table="agencies",
+        mailbox_table="mailbox",
         audit_digest_key_id="fake-key", la_front_door_ods="LAFD001", default_hv_ods="HV001", audit_shards=4)
     kw.update(over)
     return Settings(**kw)
@@ -43,15 +41,14 @@ class NoClients:
 
 
 def queue_urls(settings) -> list[str]:
-    return [settings.validated_queue_url, settings.rules_queue_url, settings.alerts_queue_url,
-            *settings.outbox_queue_urls.values()]
+    return [settings.validated_queue_url, settings.rules_queue_url, settings.alerts_queue_url]
 
 
 def in_memory_ports(settings=None, *, clock: Callable[[], datetime] | None = None, hmac_key: bytes = HMAC_KEY,
                     **ports: Any):
     """`hub.bootstrap.build` on fakes: archive, queues (only the settings' queues exist), audit log (the
-    settings' shards), ledger, agencies, child state, digests (in the archive's bucket) and idempotency
-    store. Keyword `ports` replace any of them. The clock drives the queues' dedup window and visibility."""
+    settings' shards), ledger, agencies, child state, digests (in the archive's bucket), idempotency
+    store, alert Tasks and mailboxes. Keyword `ports` replace any of them. The clock drives the queues' dedup window and visibility."""
     from hub.bootstrap import build
 
     settings = settings or fake_settings()
@@ -61,7 +58,8 @@ def in_memory_ports(settings=None, *, clock: Callable[[], datetime] | None = Non
                 agencies=InMemoryAgencies(), state=InMemoryChildStateStore(),
                 digests=InMemoryDigests(key_id=settings.audit_digest_key_id,
                                         objects=getattr(archive, "objects", None)),
-                idempotency_store=in_memory_idempotency_store(), tasks=InMemoryTaskStore())
+                idempotency_store=in_memory_idempotency_store(), tasks=InMemoryTaskStore(),
+                mailboxes=InMemoryMailboxes())
     made.update(ports)
     return build(settings, NoClients(), clock=clock, hmac_key=hmac_key, **made)
 

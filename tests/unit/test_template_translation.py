@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from hub import settings
-from hub.core.messages import AGENCY_KINDS
 from hub.local.template import DEFAULT_TEMPLATE, load_template, serverless_functions, translate
 
 
@@ -34,9 +33,10 @@ def test_template_declares_required_logical_ids(source):
         "RulesDLQ", "AlertsQueue", "AlertsDLQ", "AlarmTopic", "HubApi", "AuthorizerFunction", "IngestFunction",
         "RouterFunction", "RulesFunction", "SweepFunction", "AuditApiFunction", "AuditDigestFunction",
     }
-    for kind in ("Gp", "HealthVisiting", "Police", "SocialCare", "Hospital"):
-        required |= {f"{kind}OutboxQueue", f"{kind}OutboxDLQ"}
+    required |= {"MailboxTable", "MailboxApiFunction"}
     assert required <= set(source["Resources"])
+    # no shared per-kind outbox (nor a consumer policy on one): each organisation reads its own mailbox
+    assert not [lid for lid in source["Resources"] if "Outbox" in lid]
     assert source["Resources"]["AuditTable"]["DeletionPolicy"] == "Retain"
 
 
@@ -52,8 +52,8 @@ def test_template_functions_have_fixed_handlers_and_globals(cfn):
         "AuditDigestFunction": "hub.handlers.audit_digest.lambda_handler",
         "ConsoleFunction": "hub.handlers.console.lambda_handler",
         "TaskApiFunction": "hub.handlers.task_api.lambda_handler",
-        "TaskApiFunction": "hub.handlers.task_api.lambda_handler",
         "ConformanceFunction": "hub.handlers.conformance.lambda_handler",
+        "MailboxApiFunction": "hub.handlers.mailbox_api.lambda_handler",
     }
     for lid, f in fns.items():
         p = f["Properties"]
@@ -73,8 +73,8 @@ def test_template_env_names_match_settings_contract(source):
     names = {settings.ARCHIVE_BUCKET, settings.VALIDATED_QUEUE_URL, settings.RULES_QUEUE_URL,
              settings.ALERTS_QUEUE_URL, settings.STATE_TABLE, settings.IDEMPOTENCY_TABLE, settings.AUDIT_TABLE,
              settings.AGENCIES_TABLE, settings.AUDIT_HMAC_SECRET_ARN, settings.AUDIT_DIGEST_KEY_ID,
-             settings.LA_FRONT_DOOR_ODS, "AUDIT_SHARDS"}
-    names |= {settings.outbox_env_name(k) for k in AGENCY_KINDS}
+             settings.LA_FRONT_DOOR_ODS, "AUDIT_SHARDS", settings.MAILBOX_TABLE,
+             settings.MAILBOX_OPERATOR_AGE_HOURS}
     assert names <= set(env)
 
 

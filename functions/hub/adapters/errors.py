@@ -37,6 +37,10 @@ class AgencyRegistryError(AdapterError):
     pass
 
 
+class MailboxError(AdapterError):
+    pass
+
+
 class SecretError(AdapterError):
     pass
 

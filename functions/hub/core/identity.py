@@ -42,5 +42,5 @@ def sender_message_id(sender_ods: str, message_id: str) -> str:
 
 
 def disclosure_id(message_id: str, recipient_kind: str, recipient_ods: str) -> str:
-    """Deterministic id of one disclosure: the re-addressed MessageHeader.id and the outbox dedup id."""
+    """Deterministic id of one disclosure: the re-addressed MessageHeader.id, its key in the recipient's mailbox."""
     return str(uuid.uuid5(HUB_NAMESPACE, f"{message_id}|{recipient_kind}|{recipient_ods}"))

@@ -19,6 +19,7 @@ from hub.bootstrap import Clients, HubPorts, build
 from hub.settings import Settings
 
 if TYPE_CHECKING:
+    from hub.service.mailbox import MailboxService
     from hub.service.ingest import IngestService
     from hub.service.router import RouterService
     from hub.service.rules import RulesService
@@ -71,6 +72,10 @@ def router_service() -> "RouterService":
 
 def rules_service() -> "RulesService":
     return _service("rules", bootstrap.rules_service)
+
+
+def mailbox_service() -> "MailboxService":
+    return _service("mailbox", bootstrap.mailbox_service)
 
 
 def task_service() -> "TaskService | None":

@@ -1,4 +1,4 @@
-"""Router (FIFO SQS from ingest): minimised, re-addressed copies to each recipient's outbox, then to rules."""
+"""Router (FIFO SQS from ingest): minimised, re-addressed copies into each recipient's mailbox, then to rules."""
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger

@@ -1,33 +1,35 @@
-"""Deliver one accepted message to every recipient the policy names, exactly once each, then to rules."""
+"""Deliver one accepted message into the mailbox of every recipient the policy names, exactly once each,
+then to rules."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
 from hub.core.audit import AuditEntry
 from hub.core.messages import InjuryFact
 from hub.core.identity import HUB_NAMESPACE, disclosure_id, group_id, sender_message_id
+from hub.core.mailbox import MailboxMessage
 from hub.core.routing import content_bundle, decide, minimise, readdress
 from hub.service.context import routing_context
 from hub.service.queued import load_message
 
 if TYPE_CHECKING:
     from hub.core.routing import RoutingConfig, RoutingPolicy
-    from hub.ports import Archive, AuditLog, ChildStateStore, Clock, DeliveryLedger, Queues
+    from hub.ports import Archive, AuditLog, ChildStateStore, Clock, DeliveryLedger, Mailboxes, Queues
 
 logger = Logger(child=True)
 
 
 class RouterService:
     def __init__(self, state: ChildStateStore, ledger: DeliveryLedger, queues: Queues, audit: AuditLog,
-                 archive: Archive, clock: Clock, *, policy: RoutingPolicy, routing_config: RoutingConfig,
-                 outbox_urls: Mapping[str, str], rules_queue_url: str, hmac_key: bytes) -> None:
-        self.state, self.ledger, self.queues, self.audit, self.archive, self.clock = \
-            state, ledger, queues, audit, archive, clock
+                 archive: Archive, mailboxes: Mailboxes, clock: Clock, *, policy: RoutingPolicy,
+                 routing_config: RoutingConfig, rules_queue_url: str, hmac_key: bytes) -> None:
+        self.state, self.ledger, self.queues, self.audit, self.archive, self.mailboxes, self.clock = \
+            state, ledger, queues, audit, archive, mailboxes, clock
         self.policy, self.routing_config = policy, routing_config
-        self.outbox_urls, self.rules_queue_url = outbox_urls, rules_queue_url
+        self.rules_queue_url = rules_queue_url
         self._hmac_key = hmac_key
 
     def route(self, queued: dict) -> int:
@@ -50,15 +52,15 @@ class RouterService:
                 payload = readdress(minimise(content_bundle(d, bundle, msg, ctx), d.profile, policy), d,
                                     new_message_id=did,
                                     new_bundle_id=str(uuid.uuid5(HUB_NAMESPACE, f"bundle|{did}")))
-                self.queues.send_json(self.outbox_urls[d.recipient_kind], payload,
-                                      group_id=d.recipient_ods, dedup_id=did,
-                                      attributes={"ods": d.recipient_ods,
-                                                  "event": d.content if d.basis else msg.event,
-                                                  "original-message-id": msg.message_id})
+                # a conditional write: a copy already in the mailbox (a crash before the ledger mark) stays one
+                self.mailboxes.deliver(MailboxMessage(
+                    ods=d.recipient_ods, message_id=did, kind=d.recipient_kind,
+                    event=d.content if d.basis else msg.event, original_message_id=msg.message_id,
+                    delivered_at=self.clock(), bundle=payload, nhs_number=msg.patient.nhs_number))
                 self.ledger.mark(f"disclosure#{did}", "sent")
                 delivered += 1
             if status != "audited":
-                # Audit after the send, so a crash in between re-audits rather than leaving a disclosure unrecorded.
+                # Audit after the delivery, so a crash in between re-audits rather than leaving a disclosure unrecorded.
                 self.audit.append(AuditEntry(
                     action="message.routed", at=self.clock(), actor_ods=msg.sender_ods, actor_kind=msg.sender_kind,
                     event=msg.event, message_id=msg.message_id, nhs_number=msg.patient.nhs_number,

@@ -32,6 +32,9 @@ ACTIONS: tuple[str, ...] = (
     "task.closed",
     "task.completed",
     "task.escalated",
+    # mailboxes (hub.service.mailbox): every read of a delivered copy, and its acknowledgement (once)
+    "mailbox.fetched",
+    "mailbox.acknowledged",
 )
 
 # Record fields in a stable order (CSV columns, docs). Storage keys pk/sk are not record fields.
