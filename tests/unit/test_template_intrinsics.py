@@ -66,3 +66,19 @@ def test_template_data_plane_drops_functions_api_and_dependents():
     assert "ApiUrl" not in tpl["Outputs"] and "ValidatedQueueUrl" in tpl["Outputs"]
     assert "Function" not in tpl.get("Globals", {})
     assert tpl["Transform"] == "AWS::Serverless-2016-10-31"
+
+
+def test_template_data_plane_keeps_the_digest_key_without_the_statement_naming_a_function_role():
+    from hub.local.cfn_resolver import refs_in
+    from hub.local.template import DEFAULT_TEMPLATE, load_template
+
+    tpl, removed = data_plane_template(load_template(DEFAULT_TEMPLATE))
+    res = tpl["Resources"]
+    statements = res["AuditDigestKey"]["Properties"]["KeyPolicy"]["Statement"]
+    assert "AuditDigestFunctionRole" in removed
+    assert statements and not [st for st in statements if "AuditDigestFunctionRole" in str(st)]
+    # nothing left refers to what is not deployed (CloudFormation would refuse the template)
+    defined = set(res) | set(tpl.get("Parameters") or {})
+    dangling = {lid: sorted(x for x in refs_in(r.get("Properties") or {}) if x not in defined and not x.startswith("AWS::"))
+                for lid, r in res.items()}
+    assert {lid: d for lid, d in dangling.items() if d} == {}

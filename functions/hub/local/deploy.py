@@ -89,6 +89,13 @@ def data_plane_template(source: dict, excluded_types: frozenset[str] = CFN_EXCLU
     tpl = copy.deepcopy(source)
     res = tpl.get("Resources") or {}
     removed = {lid for lid, r in res.items() if r.get("Type") in excluded_types}
+    # the roles SAM generates for the functions left out are not deployed either; a key policy naming one
+    # (the digest key names the digest function's role) keeps its key and loses that statement
+    removed |= {f"{lid}Role" for lid in list(removed) if res[lid].get("Type") == "AWS::Serverless::Function"}
+    for r in res.values():
+        policy = (r.get("Properties") or {}).get("KeyPolicy") if r.get("Type") == "AWS::KMS::Key" else None
+        if isinstance(policy, dict) and isinstance(policy.get("Statement"), list):
+            policy["Statement"] = [st for st in policy["Statement"] if not refs_in(st) & removed]
     changed = True
     while changed:
         changed = False
