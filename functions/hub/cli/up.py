@@ -54,7 +54,7 @@ def _already_running() -> int | None:
 
 
 @app.command()
-def up(port: int = typer.Option(8080, help="API port on 127.0.0.1 (0 picks a free one)"),
+def up(port: int = typer.Option(8080, min=0, max=65535, help="API port on 127.0.0.1 (0 picks a free one)"),
        agencies: Optional[Path] = typer.Option(None, exists=True, dir_okay=False, help="JSON list of {ods, kind} to issue keys for"),
        json_out: bool = typer.Option(False, "--json", help="print one JSON line {api_url, endpoint, keys, log} when ready; logs go to the log file"),
        log_file: Optional[Path] = typer.Option(None, "--log-file", dir_okay=False,
