@@ -164,6 +164,15 @@ def test_routing_gp_falls_back_to_the_message_patient():
     assert ("gp", "GPNEW01") in recipients(ds)
 
 
+def test_routing_gp_from_child_state_not_from_a_claim_in_another_message():
+    # v1.1: once a GP is registered, a generalPractitioner in another message never addresses a copy (issue 12)
+    ds = decide(msg("immunisation-recorded", gp="EVIL01"), ctx(), POLICY, CONFIG)
+    assert ("gp", GP) in recipients(ds) and ("gp", "EVIL01") not in recipients(ds)
+    # a registration goes to the practice it names, also when the child was registered elsewhere before
+    ds = decide(msg("child-registered", gp="GPNEW01"), ctx(), POLICY, CONFIG)
+    assert ("gp", "GPNEW01") in recipients(ds) and ("gp", GP) not in recipients(ds)
+
+
 def test_routing_first_matching_rule_fixes_basis_and_profile():
     # GIVEN an infant on a CP plan: both cp-plan-core-group and injury-under-1 name social care
     ds = decide(msg("injury-observed"), ctx(cp=True, age=100), POLICY, CONFIG)

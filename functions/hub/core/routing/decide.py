@@ -136,7 +136,12 @@ def _resolve(r: Recipient, msg: Message, ctx: ChildContext, config: RoutingConfi
     if r.ods == "la_or_front_door":
         return ctx.la_ods or config.la_front_door_ods or None
     if r.ods == "gp":
-        # child state first (latest by Bundle.timestamp); the message's own Patient before state has it
+        # v1.1: the registered GP comes only from child-registered (core/rules README, "Trust rules"): a
+        # registration goes to the practice it names; any other message to the practice in child state
+        if msg.event == "child-registered" and msg.patient is not None and msg.patient.gp_ods:
+            return msg.patient.gp_ods
+        # a child with no registered GP yet: this copy goes to the practice the sender's own Patient names (its
+        # own data, for its own message; never kept, so it cannot redirect any other message)
         return ctx.gp_ods or (msg.patient.gp_ods if msg.patient else None) or None
     if r.ods == "hv":
         return ctx.hv_ods or config.default_hv_ods or None
