@@ -138,8 +138,9 @@ def _run(steps: list[Step], agencies: list[dict], end: datetime, incident: datet
     with local_stack(api_port=0, save_to=False, pollers=False, failed_visibility_timeout=0, clock=clock) as stack:
         ports, runtime = stack.ports, stack.runtime
         keys = provision(agencies)
+        # replay keyed with this stack's secret, as its rules service is, so the alert ids can be compared too
         expected = replay([s.path for s in steps], end, agencies,
-                          RulesConfig(la_front_door_ods=ports.settings.la_front_door_ods)).records
+                          RulesConfig(la_front_door_ods=ports.settings.la_front_door_ods, alert_key=ports.hmac_key)).records
 
         def drained() -> list[dict]:
             if not runtime.drain(timeout=60):

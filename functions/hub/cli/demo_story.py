@@ -73,7 +73,9 @@ class Timeline:
         self._year: int | None = None
 
     def show(self, m: Moment) -> None:
-        if m.step is None and not m.records:
+        """Other records (escalations of alert Tasks nobody acknowledged) are only counted in the summary:
+        no agency acknowledges anything in the demo, so every alert escalates and they would bury the story."""
+        if m.step is None and not spec_records(m.records):
             return
         year = m.at.astimezone(LONDON).year
         if year != self._year:
@@ -94,13 +96,6 @@ class Timeline:
         self.console.print(line, overflow="fold")
         for r in spec_records(m.records):
             self.console.print(self.record_line(r), overflow="fold")
-        others: dict[str, list[str]] = {}
-        for r in m.records:
-            if r.get("type") not in SPEC_TYPES:
-                others.setdefault(str(r.get("type")), []).append(str(r.get("rule", "?")))
-        for kind, rules in others.items():  # e.g. escalations of alert Tasks nobody acknowledged: one line
-            counts = ", ".join(f"{rule} ×{rules.count(rule)}" for rule in dict.fromkeys(rules))
-            self.console.print(Text(f"      ↑ {len(rules)} {kind}: {counts}", style="dim"), overflow="fold")
 
     def record_line(self, r: dict) -> Text:
         who = child_label(r.get("nhs_number"), self.labels)
@@ -143,8 +138,9 @@ def summarise_story(records: list[dict], incident: datetime | None, labels: dict
     alerts = sorted((r for r in records if r.get("type") == "alert"),
                     key=lambda r: (datetime.fromisoformat(r["raised_at"]), r["detected_at"], r["alert_id"]))
     resolutions = [r for r in records if r.get("type") == "resolved"]
+    others = [str(r.get("type")) for r in records if r.get("type") not in SPEC_TYPES]
     out: dict = {"alerts": len(alerts), "resolutions": len(resolutions),
-                 "other_records": len(records) - len(alerts) - len(resolutions),
+                 "other_records": {t: others.count(t) for t in dict.fromkeys(others)},
                  "by_severity": {s: sum(a["severity"] == s for a in alerts) for s in ("critical", "high", "medium")}}
     if incident is not None:
         before = [a for a in alerts if datetime.fromisoformat(a["raised_at"]) < incident]
@@ -170,6 +166,11 @@ def print_summary(console: Console, s: dict) -> None:
     console.rule("[bold]What the hub would have told the agencies[/bold]")
     sev = ", ".join(f"{n} {k}" for k, n in s["by_severity"].items() if n)
     console.print(f"[bold]{s['alerts']} alerts[/bold] ({sev}) and [bold]{s['resolutions']} resolutions[/bold].")
+    if s.get("other_records"):  # e.g. escalations: no agency acknowledges an alert Task in the demo
+        why = (" (alert Tasks escalate because the demo plays no agency acknowledging them)"
+               if "escalated" in s["other_records"] else "")
+        console.print("Also on the alerts queue: " + ", ".join(f"{n} {kind}" for kind, n in s["other_records"].items())
+                      + why + ".")
     if "alerts_before_incident" in s:
         console.print(f"[bold]{s['alerts_before_incident']} alerts before the critical incident[/bold] "
                       f"of {london(s['incident'])} (Europe/London).")
