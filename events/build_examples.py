@@ -253,7 +253,8 @@ E0, E1, E2, E3 = (f"Bundle.entry[{i}].resource" for i in range(4))
 
 
 def _invalid(valid: dict[str, dict]):
-    """-> (name, body: dict | bytes, status, [(code, expression)])."""
+    """-> (name, body: dict | bytes, status, [(code, expression)][, caller]); a caller {ods, kind} where the
+    verdict depends on who sends it (authorisation, spec §1)."""
     import copy
 
     def m(name):
@@ -356,15 +357,56 @@ def _invalid(valid: dict[str, dict]):
     out.append(("top-level-array", b"[" + text + b"]", 400, [("structure", None)]))
     dup = text.replace(b'"type": "message"', b'"type": "message", "type": "message"', 1)
     out.append(("duplicate-key", dup, 422, [("structure", "Bundle.type")]))
+    out += _invalid_v1_1(m, text)
+    return out
+
+
+def _invalid_v1_1(m, text: bytes):
+    """The contract v1.1 changes, one example each."""
+    out = []
+    b = m("concern-recorded")
+    b["timestamp"] = "9999-12-31T23:59:59-14:00"  # sent "later" than anything, to win every "latest"
+    out.append(("timestamp-after-receipt", b, 422, [("business-rule", "Bundle.timestamp")]))
+
+    b = m("child-registered")
+    b["entry"][2]["resource"]["identifier"][0]["value"] = CHILD_NHS + "\n"
+    out.append(("nhs-number-with-line-break", b, 422, [("value", f"{E2}.identifier[0].value")]))
+
+    b = m("child-registered")
+    b["entry"][2]["resource"]["extension"][0]["valueIdentifier"]["value"] = HOUSEHOLD + " "
+    out.append(("household-with-trailing-space", b, 422,
+                [("value", f"{E2}.extension[0].valueIdentifier.value")]))
+
+    b = m("concern-recorded")
+    header = b["entry"][0]["resource"]
+    header["contained"] = [{"resourceType": "Organization", "id": "o1", "identifier": [
+        {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": AGENCIES["gp"][0]}]}]
+    header["sender"] = {"reference": "#o1"}
+    out.append(("sender-contained", b, 422, [("invalid", f"{E0}.sender")]))
+
+    b = m("child-registered")
+    police = AGENCIES["police"][0]
+    b["entry"][1]["resource"]["identifier"][0]["value"] = police
+    out.append(("child-registered-by-police", b, 403, [("forbidden", f"{E0}.eventCoding.code")],
+                {"ods": police, "kind": "police"}))
+
+    b = m("injury-observed")
+    b["entry"] += [{"fullUrl": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'bad/{k}')}",
+                    "resource": {"resourceType": "Basic"}} for k in range(120)]
+    out.append(("too-many-issues", b, 422, [("not-supported", "Bundle.entry[4].resource"), ("too-costly", "Bundle")]))
+
+    out.append(("byte-order-mark", b"\xef\xbb\xbf" + text, 400, [("structure", "Bundle")]))
     return out
 
 
 def main_invalid(valid: dict[str, dict], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for name, body, status, issues in _invalid(valid):
+    for name, body, status, issues, *caller in _invalid(valid):
         raw = body if isinstance(body, bytes) else (json.dumps(body, indent=2) + "\n").encode()
         (out / f"{name}.json").write_bytes(raw)
         expected = {"status": status, "issues": [{"code": c, **({"expression": e} if e else {})} for c, e in issues]}
+        if caller:
+            expected["caller"] = caller[0]
         (out / f"{name}.expected.json").write_text(json.dumps(expected, indent=2) + "\n")
         print("invalid/", name)
 

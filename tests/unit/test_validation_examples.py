@@ -42,7 +42,8 @@ def test_validation_examples_cover_every_event_and_agency_kind():
 @pytest.mark.parametrize("path", invalid_example_paths(), ids=lambda p: p.name)
 def test_validation_examples_invalid_fail_as_expected(check, path):
     expected = json.loads(path.with_name(path.stem + ".expected.json").read_text())
-    verdict = check(path.read_bytes())
+    caller = Caller(**expected["caller"]) if "caller" in expected else None  # authorisation examples (§1)
+    verdict = check(path.read_bytes(), caller=caller)
     assert verdict.status == expected["status"], verdict.outcome
     assert verdict.message is None
     got = [(i["code"], i.get("expression", [])) for i in verdict.outcome["issue"]]
