@@ -133,7 +133,7 @@ def test_the_demo_tells_the_child_s_story_as_replay_and_the_readme_do(tmp_path):
     assert (summary["first_high_or_critical"]["rule"], f"{days:.1f}") == (first["rule"], first_row[5])
     assert f"`{first['rule']}`" == first_row[3]
     assert [x["rule"] for x in summary["lessons"]] == list(dict.fromkeys(a["rule"] for a in sorted(
-        alerts, key=lambda a: (datetime.fromisoformat(a["raised_at"]), a["detected_at"], a["alert_id"]))))
+        alerts, key=lambda a: (datetime.fromisoformat(a["raised_at"]), a["detected_at"], a["rule"], a["nhs_number"]))))
 
     # printed for the reader, too
     assert f"{readme['before']} alerts before the critical incident" in res.stdout

@@ -136,7 +136,7 @@ def summarise_story(records: list[dict], incident: datetime | None, labels: dict
     from hub.core.rules import RULES_BY_ID
 
     alerts = sorted((r for r in records if r.get("type") == "alert"),
-                    key=lambda r: (datetime.fromisoformat(r["raised_at"]), r["detected_at"], r["alert_id"]))
+                    key=lambda r: (datetime.fromisoformat(r["raised_at"]), r["detected_at"], r["rule"], r["nhs_number"]))
     resolutions = [r for r in records if r.get("type") == "resolved"]
     others = [str(r.get("type")) for r in records if r.get("type") not in SPEC_TYPES]
     out: dict = {"alerts": len(alerts), "resolutions": len(resolutions),
