@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 
 from hub.core.audit import AuditEntry
 from hub.core.messages import InjuryFact
-from hub.core.identity import HUB_NAMESPACE, disclosure_id, group_id, sender_message_id
+from hub.core.identity import HUB_NAMESPACE, child_ref, disclosure_id, group_id, sender_message_id
 from hub.core.mailbox import MailboxMessage
 from hub.core.routing import content_bundle, decide, minimise, readdress
 from hub.service.context import routing_context
@@ -45,8 +45,9 @@ class RouterService:
         for d in decide(msg, ctx, policy, self.routing_config):
             # a notification the hub writes (d.basis) is one per its basis, not per message
             # MessageHeader.id is unique per sender only: scoped, so another agency's id never suppresses a copy
-            did = disclosure_id(d.basis or sender_message_id(msg.sender_ods, msg.message_id), d.recipient_kind,
-                                d.recipient_ods)
+            # a notification's basis names the child by NHS number: keyed, as the id reaches the audit details
+            did = disclosure_id(child_ref(f"notification|{d.basis}", self._hmac_key) if d.basis else
+                                sender_message_id(msg.sender_ods, msg.message_id), d.recipient_kind, d.recipient_ods)
             status = self.ledger.status(f"disclosure#{did}")
             if status is None:
                 payload = readdress(minimise(content_bundle(d, bundle, msg, ctx), d.profile, policy), d,
