@@ -100,7 +100,7 @@ def _run_child(info, function: str, events: list, tmp: Path) -> dict:
 
 
 def _receive(sqs, url: str, n: int) -> list[dict]:
-    from hub.local.runtime import LocalRuntime
+    from hub.local.sqs_sources import sqs_record
 
     got: list[dict] = []
     deadline = time.monotonic() + 30
@@ -108,7 +108,7 @@ def _receive(sqs, url: str, n: int) -> list[dict]:
         got += sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600,
                                    MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
     arn = "arn:aws:sqs:eu-west-2:123456789012:" + url.rsplit("/", 1)[-1]
-    return [LocalRuntime._record(m, arn, "eu-west-2") for m in got[:n]]
+    return [sqs_record(m, arn, "eu-west-2") for m in got[:n]]
 
 
 def populate_states(hub, children: int, due: int = 100) -> float:
@@ -158,7 +158,7 @@ def populate_states(hub, children: int, due: int = 100) -> float:
 def measure(sweep_children: int = 100_000) -> dict:
     from hub.bootstrap import build
     from hub.local.deploy import deploy
-    from hub.local.runtime import LocalRuntime
+    from hub.local.schedules import scheduled_event
     from hub.local.server import start_moto, stop_moto
     from tests.support.agencies import issue_keys
     from tests.support.cohort import synthetic_cohort
@@ -189,9 +189,7 @@ def measure(sweep_children: int = 100_000) -> dict:
                 info, "router", [{"Records": _receive(sqs, hub.settings.validated_queue_url, 10)}], tmp)
             res["functions"]["rules"] = _run_child(
                 info, "rules", [{"Records": _receive(sqs, hub.settings.rules_queue_url, 10)}], tmp)
-            rt = LocalRuntime.__new__(LocalRuntime)  # only for its event builder
-            rt.info = info
-            sched = rt.schedule_event("SweepFunction", {"rule_name": "sweep"})
+            sched = scheduled_event(info, "SweepFunction", {"rule_name": "sweep"})
             res["functions"]["sweep"] = _run_child(info, "sweep", [sched], tmp)
             audit_ev = api_event(b"", ods="COM01", kind="commissioner", path="/audit", method="GET")
             audit_ev.update(body=None, queryStringParameters={"limit": "100"},
