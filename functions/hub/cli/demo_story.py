@@ -164,22 +164,23 @@ def summarise_story(records: list[dict], incident: datetime | None, labels: dict
 
 def print_summary(console: Console, s: dict) -> None:
     console.rule("[bold]What the hub would have told the agencies[/bold]")
-    sev = ", ".join(f"{n} {k}" for k, n in s["by_severity"].items() if n)
-    console.print(f"[bold]{s['alerts']} alerts[/bold] ({sev}) and [bold]{s['resolutions']} resolutions[/bold].")
-    if s.get("other_records"):  # e.g. escalations: no agency acknowledges an alert Task in the demo
-        why = (" (alert Tasks escalate because the demo plays no agency acknowledging them)"
-               if "escalated" in s["other_records"] else "")
-        console.print("Also on the alerts queue: " + ", ".join(f"{n} {kind}" for kind, n in s["other_records"].items())
-                      + why + ".")
     if "alerts_before_incident" in s:
         console.print(f"[bold]{s['alerts_before_incident']} alerts before the critical incident[/bold] "
                       f"of {london(s['incident'])} (Europe/London).")
         first = s.get("first_high_or_critical")
         if first:
+            days = first["days_before_incident"]
             console.print(f"The first high or critical alert, [bold]{first['rule']}[/bold] ({first['severity']}, "
                           f"{first['child']}), was raised {london(first['raised_at'])}: "
-                          f"[bold]{first['days_before_incident']:.1f} days before the incident[/bold].")
-    console.print("Review lessons that fired:")
+                          f"[bold]{days:.1f} days before the incident[/bold] ({days / 365.25:.1f} years).")
+    sev = ", ".join(f"{n} {k}" for k, n in s["by_severity"].items() if n)
+    console.print(f"In all, {s['alerts']} alerts{f' ({sev})' if sev else ''} and {s['resolutions']} resolutions.")
+    if s.get("other_records"):  # e.g. escalations: no agency acknowledges an alert Task in the demo
+        why = (" (alert Tasks escalate because the demo plays no agency acknowledging them)"
+               if "escalated" in s["other_records"] else "")
+        console.print("Also on the alerts queue: " + ", ".join(f"{n} {kind}" for kind, n in s["other_records"].items())
+                      + why + ".")
+    console.print("Review lessons that fired:" + ("" if s["lessons"] else " none yet."))
     for item in s["lessons"]:
         console.print(Text.assemble(("  • ", "dim"), (f"{item['rule']}", "bold"), f" ({item['alerts']}): ",
                                     item["lesson"]), overflow="fold")
