@@ -145,14 +145,14 @@ def test_cli_stack_up_send_alerts_inbox_agency_then_ctrl_c(up):
     assert _run("alerts", "--json", "--consume", local_dir=local).returncode == 1  # nothing left
 
     # AND the GP's inbox holds the bruise re-addressed to it (its own registration never comes back)
-    inbox = _run("inbox", "--ods", "A81001", "--json", local_dir=local)
+    inbox = _run("inbox", "--ods", "A81001", "--json", "--ack", local_dir=local)  # over HTTP, with the GP's key
     assert inbox.returncode == 0, inbox.stderr
     delivered = _lines(inbox.stdout)
     assert len(delivered) == 1
     header = delivered[0]["entry"][0]["resource"]
     assert header["eventCoding"]["code"] == "injury-observed"
     assert header["destination"][0]["receiver"]["identifier"]["value"] == "A81001"
-    assert _run("inbox", "--ods", "A81001", local_dir=local).returncode == 1  # consumed
+    assert _run("inbox", "--ods", "A81001", local_dir=local).returncode == 1  # acknowledged: left the mailbox
     assert _run("inbox", "--ods", "A81001", "--kind", "nonsense", local_dir=local).returncode == 2
 
     # AND keys rotate: a second police key works, revoking it refuses it at once

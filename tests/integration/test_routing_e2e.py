@@ -1,11 +1,11 @@
 """Issue 5, done means: one message of every event code over HTTP, for a child on a CP plan and a child on no
-plan; every outbox read back and checked against the policy (through `decide` and, independently, against
-what the issue says), for forbidden elements per minimisation profile, and for exactly one delivery per
-recipient when a send fails once.
+plan; every agency's mailbox read back over the mailbox API with its own key and checked against the policy
+(through `decide` and, independently, against what the issue says), for forbidden elements per minimisation
+profile, and for exactly one delivery per recipient when a delivery fails once.
 
 Runs on whatever stack the `stack` fixture gives (moto server, or LocalStack under `make test-localstack`,
 where modules share one deployed stack): every child is new (random test-range NHS number, own household),
-every message id is new, and only outbox messages whose `original-message-id` is ours are counted."""
+every message id is new, and only mailbox messages whose original message id is ours are counted."""
 from __future__ import annotations
 
 import copy
@@ -151,21 +151,42 @@ def _send(stack, api_keys, child: Child, event: str, body: bytes) -> None:
     child.sent[event] = {"body": json.loads(body), "msg": msg, "sender": msg.sender_ods}
 
 
-# ---------------------------------------------------------------- reading the outboxes
-def _read_outboxes(ours: set[str]) -> list[dict]:
-    """Every delivered copy of one of `ours` (original message ids), consumed from every outbox."""
-    hub, out = _hub(), []
-    for kind, url in hub.settings.outbox_queue_urls.items():
-        while True:
-            batch = hub.queues.receive(url, max_messages=10)
-            if not batch:
-                break
-            for m in batch:
-                attrs = {k: v.get("StringValue") for k, v in m.get("MessageAttributes", {}).items()}
-                if attrs.get("original-message-id") in ours:
-                    out.append({"kind": kind, "ods": attrs["ods"], "event": attrs.get("event"),
-                                "original": attrs["original-message-id"], "bundle": json.loads(m["Body"])})
-                hub.queues.delete(url, m["ReceiptHandle"])
+# ---------------------------------------------------------------- reading the mailboxes
+NOTIFICATIONS = ("plan-flag", "unscheduled-care")  # what the hub itself writes (CP-IS): counted apart from copies
+
+
+def _copies(disclosures) -> list:
+    """The disclosures that are copies of the message, not notifications the hub writes."""
+    return [d for d in disclosures if d.content == "message"]
+
+
+_FRONT_DOOR_KEY: dict[str, str] = {}
+
+
+def _key(api_keys: dict, ods: str, kind: str) -> str:
+    """The agency's key; the LA front door (a recipient, never a scenario sender) gets one on first use."""
+    if ods in api_keys:
+        return api_keys[ods]
+    if ods not in _FRONT_DOOR_KEY:
+        from hub.service.agencies import issue_key
+
+        _FRONT_DOOR_KEY[ods] = issue_key(_hub().agencies, ods, kind, now=datetime.now(timezone.utc))[1]
+    return _FRONT_DOOR_KEY[ods]
+
+
+def _read_mailboxes(stack, api_keys: dict, ours: set[str]) -> list[dict]:
+    """Every delivered copy of one of `ours` (original message ids), read by each agency from its own mailbox
+    over the mailbox API with its own key, and acknowledged."""
+    from hub.cli.inbox import read_mailbox
+
+    out = []
+    for ods, kind in {**AGENCY_KINDS, FRONT_DOOR: "social-care"}.items():
+        for m in read_mailbox(stack.api_url, _key(api_keys, ods, kind), acknowledge=True):
+            s = m["summary"]
+            if s["original_message_id"] in ours:
+                assert s["kind"] == kind, (ods, s)
+                out.append({"kind": s["kind"], "ods": ods, "event": s["event"], "original": s["original_message_id"],
+                            "bundle": m["bundle"], "notification": s["event"] in NOTIFICATIONS})
     return out
 
 
@@ -247,7 +268,7 @@ _SENDER_OVERRIDE = {"appointment-outcome": HOSPITAL}
 
 @pytest.fixture(scope="module")
 def routed(stack, api_keys):
-    """Both children's messages sent over HTTP and processed; their deliveries read from every outbox."""
+    """Both children's messages sent over HTTP and processed; their deliveries read from every mailbox."""
     cp, none = _child("cp"), _child("none")
     # the CP plan first, processed, so the child's state has it before anything else is routed
     _send(stack, api_keys, cp, "plan-started", _message(cp, "plan-started", on_plan=True))
@@ -259,7 +280,9 @@ def routed(stack, api_keys):
         _send(stack, api_keys, none, event, _message(none, event, on_plan=False, sender=_SENDER_OVERRIDE.get(event)))
     assert stack.runtime.drain(timeout=120)
     ours = {s["msg"].message_id for c in (cp, none) for s in c.sent.values()}
-    return {"cp": cp, "none": none, "deliveries": _read_outboxes(ours)}
+    read = _read_mailboxes(stack, api_keys, ours)
+    return {"cp": cp, "none": none, "deliveries": [d for d in read if not d["notification"]],
+            "notifications": [d for d in read if d["notification"]]}
 
 
 def _contexts(child: Child) -> ChildContext:
@@ -274,7 +297,7 @@ def test_routing_e2e_every_event_code_was_sent_for_both_children(routed):
 
 
 @pytest.mark.parametrize("label", ["cp", "none"])
-def test_routing_e2e_each_outbox_holds_what_the_policy_says(routed, label):
+def test_routing_e2e_each_mailbox_holds_what_the_policy_says(routed, label):
     hub, child = _hub(), routed[label]
     for event, sent in child.sent.items():
         msg = sent["msg"]
@@ -282,12 +305,12 @@ def test_routing_e2e_each_outbox_holds_what_the_policy_says(routed, label):
         # exactly one copy per recipient
         assert len(got) == len(set(got)), (event, got)
         # what decide() says for the child's situation (a hand-built context: plan, LA, GP, HV) ...
-        expected = decide(msg, _contexts(child), hub.routing_policy, hub.routing_config)
+        expected = _copies(decide(msg, _contexts(child), hub.routing_policy, hub.routing_config))
         assert got == sorted((d.recipient_kind, d.recipient_ods) for d in expected), (label, event)
         # ... what it says from the state the hub actually kept ...
         from hub.service.context import routing_context
 
-        stored = decide(msg, routing_context(hub.state, msg), hub.routing_policy, hub.routing_config)
+        stored = _copies(decide(msg, routing_context(hub.state, msg), hub.routing_policy, hub.routing_config))
         assert got == sorted((d.recipient_kind, d.recipient_ods) for d in stored), (label, event)
         # ... and what issue 5 says, written out by hand
         assert set(got) == _expected_by_issue(label, event, sent["sender"]), (label, event)
@@ -324,7 +347,7 @@ def test_routing_e2e_delivered_copies_are_minimised_and_readdressed(routed, labe
     for event, sent in child.sent.items():
         msg = sent["msg"]
         decided = {(d.recipient_kind, d.recipient_ods): d.profile
-                   for d in decide(msg, _contexts(child), hub.routing_policy, hub.routing_config)}
+                   for d in _copies(decide(msg, _contexts(child), hub.routing_policy, hub.routing_config))}
         for d in (d for d in routed["deliveries"] if d["original"] == msg.message_id):
             bundle, profile = d["bundle"], decided[(d["kind"], d["ods"])]
             profiles_seen.add(profile)
@@ -373,7 +396,8 @@ def test_routing_e2e_minimisation_removes_what_the_original_had(routed):
 def test_routing_e2e_every_disclosure_is_audited_once_with_its_basis(routed):
     ours = {s["msg"].message_id: label for label in ("cp", "none") for s in routed[label].sent.values()}
     audited = [r for r in _hub().audit.iter_records()
-               if r["action"] == "message.routed" and r.get("message_id") in ours]
+               if r["action"] == "message.routed" and r.get("message_id") in ours
+               and r["details"].get("content", "message") == "message"]
     pairs = sorted((r["message_id"], r["recipient_kind"], r["recipient_ods"]) for r in audited)
     delivered = sorted((d["original"], d["kind"], d["ods"]) for d in routed["deliveries"])
     assert pairs == delivered
@@ -398,8 +422,8 @@ def test_routing_e2e_police_profile_leaves_no_clinical_detail(routed):
     assert leaked_in_originals >= 5  # the checker does find clinical detail in the originals
 
 
-def test_routing_e2e_a_failed_send_still_delivers_exactly_once_per_recipient(stack, api_keys, monkeypatch):
-    from hub.adapters.errors import QueueError
+def test_routing_e2e_a_failed_delivery_still_delivers_exactly_once_per_recipient(stack, api_keys, monkeypatch):
+    from hub.adapters.errors import MailboxError
 
     hub = _hub()
     # GIVEN a new baby, registered, and a bruise reported by the hospital
@@ -408,19 +432,17 @@ def test_routing_e2e_a_failed_send_still_delivers_exactly_once_per_recipient(sta
     assert stack.runtime.drain(timeout=60)
     body = _message(child, "injury-observed", on_plan=False)
     injury_id = _validated(body).message_id
-    # AND the router's send of the second copy of that message fails once
-    real_send, sends = hub.queues.send, []
+    # AND the router's delivery of the second copy of that message fails once
+    real_deliver, sends = hub.mailboxes.deliver, []
 
-    def flaky_send(url, msg):
-        ours = url in hub.settings.outbox_queue_urls.values() and (msg.attributes or {}).get(
-            "original-message-id") == injury_id
-        if ours:
-            sends.append(msg.attributes["ods"])
+    def flaky_deliver(message):
+        if message.original_message_id == injury_id:
+            sends.append(message.ods)
             if len(sends) == 2:
-                raise QueueError("injected send failure")
-        return real_send(url, msg)
+                raise MailboxError("injected delivery failure")
+        return real_deliver(message)
 
-    monkeypatch.setattr(hub.queues, "send", flaky_send)
+    monkeypatch.setattr(hub.mailboxes, "deliver", flaky_deliver)
     # WHEN it is sent over HTTP and the stack retries the failed record
     _send(stack, api_keys, child, "injury-observed", body)
     assert stack.runtime.drain(timeout=120)
@@ -430,14 +452,15 @@ def test_routing_e2e_a_failed_send_still_delivers_exactly_once_per_recipient(sta
     failed_recipient = sends[1]
     assert sends.count(failed_recipient) == 2
     # AND every recipient holds exactly one copy: social care (front door), the GP and health visiting
-    delivered = _read_outboxes({injury_id})
+    delivered = [d for d in _read_mailboxes(stack, api_keys, {injury_id}) if not d["notification"]]
     got = sorted((d["kind"], d["ods"]) for d in delivered)
     assert got == sorted(_expected_by_issue("none", "injury-observed", HOSPITAL))
     msg = child.sent["injury-observed"]["msg"]
     assert got == sorted((d.recipient_kind, d.recipient_ods)
-                         for d in decide(msg, _contexts(child), hub.routing_policy, hub.routing_config))
+                         for d in _copies(decide(msg, _contexts(child), hub.routing_policy, hub.routing_config)))
     # AND each disclosure is audited once, and nothing was lost on the way to the rules function
-    audited = [r for r in hub.audit.iter_records() if r["action"] == "message.routed" and r["message_id"] == injury_id]
+    audited = [r for r in hub.audit.iter_records() if r["action"] == "message.routed" and r["message_id"] == injury_id
+               and r["details"].get("content", "message") == "message"]
     assert sorted((r["recipient_kind"], r["recipient_ods"]) for r in audited) == got
     alerts = []
     while batch := hub.queues.receive(hub.settings.alerts_queue_url, max_messages=10):

@@ -444,7 +444,7 @@ def check_health(before: dict, after: dict) -> None:
 
 HUB_EXTENSIONS = {EXT_EVENT_TYPE, EXT_ORIGINAL_MESSAGE, EXT_HOUSEHOLD, EXT_CASE_CLOSURE, EXT_CHILD_SEEN,
                   EXT_CHILD_SEEN_ALONE, f"{HUB}/StructureDefinition/source-event"}
-CASE_CLOSURE_PARTS = {"closedToSocialCare", "stepDownPlan"}
+CASE_CLOSURE_PARTS = {"closedToSocialCare", "stepDownPlan", "stepDownPlanType", "stepDownTo"}
 
 
 def _walk(node, path=()):
@@ -782,3 +782,23 @@ def test_minimise_fhir_shape_types_every_element_the_models_define():
         todo += [e.type for e in fields.values() if e.type not in (fhir_shape.PRIMITIVE, fhir_shape.RESOURCE)]
     assert fhir_shape.elements("HumanName")["given"] == fhir_shape.Element(fhir_shape.PRIMITIVE, True)
     assert len(seen) > 50
+
+
+# The police and plan-flag profiles withhold, by design, elements an event's own checks require (a body site,
+# a CP category); every other profile must leave a copy that is itself a contract message.
+@pytest.mark.parametrize("profile", ["health", "health-no-police-narrative", "social-care"])
+@pytest.mark.parametrize("path", sorted((REPO / "events" / "valid").glob("*.json")), ids=lambda p: p.stem)
+def test_minimise_every_copy_of_an_event_example_is_still_a_contract_message(path, profile):
+    # what a recipient receives must pass the contract (spec §2): a profile that drops a required element
+    # (the MessageHeader's source contact, a case-closure part) fails here, not at the recipient
+    from hub.core.routing import Disclosure, readdress
+    from hub.core.validation import validate_message
+    from tests.support.messages import VALIDATION_NOW
+
+    bundle = json.loads(path.read_text())
+    d = Disclosure("gp", "GP0001", "basis", profile, "rule", "v1")
+    copy_ = readdress(minimise(bundle, profile, POLICY), d, new_message_id=_uuid("copy", path.stem),
+                      new_bundle_id=_uuid("copy-bundle", path.stem))
+    verdict = validate_message(json.dumps(copy_).encode(), content_type="application/fhir+json", caller=None,
+                               now=VALIDATION_NOW)
+    assert verdict.message is not None, verdict.outcome
