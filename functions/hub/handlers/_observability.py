@@ -11,7 +11,13 @@ from aws_lambda_powertools import Metrics
 
 
 def metrics() -> Metrics:
-    return Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "SafeguardingHub")
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
+    # Each handler module gets its own metric set instead of Metrics' process-wide one: in Lambda that is the
+    # same (one handler per container); in the local runtime, where functions run concurrently in one
+    # process, a shared set would be flushed by one function while another adds to it.
+    namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "SafeguardingHub"
+    return Metrics(namespace=namespace, provider=AmazonCloudWatchEMFProvider(namespace=namespace))
 
 
 CORRELATION_HEADER = "X-Correlation-ID"

@@ -67,16 +67,18 @@ def load_handler(handler: str, code_uri: str | None = None) -> Callable:
 
 
 class Invoker:
-    """Handlers by function logical id, cached like a warm container; invocations optionally serialised."""
+    """Handlers by function logical id, cached like a warm container; invocations optionally serialised per function."""
 
     def __init__(self, info: StackInfo, *, serialize: bool = True):
         self.info = info
         self.handlers: dict[str, Callable] = {}  # cleared to make the next invocations cold
         self.invocations: list[tuple[str, str]] = []  # (function, source) for diagnostics
-        # serialize: one invocation at a time across all functions. A Lambda container runs one invocation at
-        # a time, so handler module state never sees two threads there; here the API server and the pollers
-        # share one process and would otherwise call the same handlers concurrently.
-        self._lock = threading.RLock() if serialize else None
+        # serialize: one invocation at a time per function (different functions run concurrently). A Lambda
+        # container runs one invocation at a time, and here each function's handler module is its one warm
+        # container: its Powertools batch processor, resolver and idempotency config hold per-invocation
+        # state, so two threads must never run the same handler at once.
+        self._locks = {fn: threading.RLock() for fn in info.functions} if serialize else None
+        self._locks_guard = threading.Lock()
 
     def handler(self, function: str) -> Callable:
         if function not in self.handlers:
@@ -94,7 +96,9 @@ class Invoker:
         fn = self.handler(function)
         ctx = self.context(function)
         self.invocations.append((function, source))
-        if self._lock is None:
+        if self._locks is None:
             return fn(event, ctx)
-        with self._lock:
+        with self._locks_guard:
+            lock = self._locks.setdefault(function, threading.RLock())
+        with lock:
             return fn(event, ctx)

@@ -3,6 +3,11 @@
 As Lambda does: a handler exception fails the whole batch; with ReportBatchItemFailures only the records
 named in `batchItemFailures` stay on the queue. Failed records wait out the queue's VisibilityTimeout,
 then count towards its maxReceiveCount (and its DLQ), unless `failed_visibility_timeout` shortens the wait.
+
+Like Lambda's pollers, each mapping keeps up to `concurrency` batches in flight (one poller thread each).
+FIFO order holds: SQS hides a group while any of its messages is in flight, each poller deletes only after
+its batch's result, receives of one mapping are serialised (the emulator's group check is not atomic
+across threads) and no batch is invoked while another in flight shares one of its MessageGroupIds.
 """
 from __future__ import annotations
 
@@ -50,8 +55,9 @@ class SqsEventSources:
     """The enabled SQS event sources of `info`; `invoke(function, event, source)` runs a function."""
 
     def __init__(self, info: StackInfo, invoke: Callable[..., Any], sqs_client: Callable[[], Any], *,
-                 poll_wait_seconds: int = 1, failed_visibility_timeout: int | None = None):
+                 poll_wait_seconds: int = 1, failed_visibility_timeout: int | None = None, concurrency: int = 4):
         self.info = info
+        self.concurrency = max(1, int(concurrency))
         self.invoke = invoke
         self._sqs = sqs_client
         self.poll_wait_seconds = poll_wait_seconds
@@ -63,6 +69,9 @@ class SqsEventSources:
         self.threads: list[threading.Thread] = []
         self._inflight = 0
         self._inflight_lock = threading.Lock()
+        self._receive_locks: dict[str, threading.Lock] = {}
+        self._groups_free = threading.Condition(self._inflight_lock)
+        self._groups: dict[str, set[str]] = {}  # queue url -> MessageGroupIds of batches in flight
 
     def poll_once(self, function: str | None = None, wait_seconds: int = 0) -> int:
         """Receive one batch per SQS source (or only `function`'s), invoke, delete successes. Returns records handled."""
@@ -74,19 +83,29 @@ class SqsEventSources:
 
     def _poll_source(self, fn: str, ev: dict, wait_seconds: int) -> int:
         sqs = self._sqs()
-        resp = sqs.receive_message(
-            QueueUrl=ev["queue_url"],
-            MaxNumberOfMessages=max(1, min(int(ev["batch_size"]), 10)),
-            WaitTimeSeconds=wait_seconds,
-            MessageSystemAttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        )
-        msgs = resp.get("Messages") or []
-        if not msgs:
-            return 0
-        # received messages count as NotVisible in the queue until deleted, so drain() sees them either way
+        url = ev["queue_url"]
         with self._inflight_lock:
-            self._inflight += 1
+            rlock = self._receive_locks.setdefault(url, threading.Lock())
+        with rlock:
+            resp = sqs.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=max(1, min(int(ev["batch_size"]), 10)),
+                WaitTimeSeconds=wait_seconds,
+                MessageSystemAttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            msgs = resp.get("Messages") or []
+            if not msgs:
+                return 0
+            # received messages count as NotVisible in the queue until deleted, so drain() sees them either way
+            with self._inflight_lock:
+                self._inflight += 1
+        groups = {(m.get("Attributes") or {}).get("MessageGroupId") for m in msgs} - {None}
+        with self._groups_free:
+            busy = self._groups.setdefault(url, set())
+            # SQS already hides in-flight groups; this wait only matters if the emulator ever does not
+            self._groups_free.wait_for(lambda: not (busy & groups))
+            busy |= groups
         try:
             failed = self._invoke_batch(fn, ev, msgs)
             done = [m for m in msgs if m["MessageId"] not in failed]
@@ -102,8 +121,10 @@ class SqsEventSources:
                                                       VisibilityTimeout=int(self.failed_visibility_timeout))
             return len(msgs)
         finally:
-            with self._inflight_lock:
+            with self._groups_free:
+                self._groups[url] -= groups
                 self._inflight -= 1
+                self._groups_free.notify_all()
 
     def _invoke_batch(self, fn: str, ev: dict, msgs: list[dict]) -> set[str]:
         """The message ids that failed."""
@@ -119,11 +140,13 @@ class SqsEventSources:
 
     # ------------------------------------------------------------------ pollers
     def start(self, stop: threading.Event) -> None:
-        """One long-polling thread per source until `stop` is set."""
+        """`concurrency` long-polling threads per source until `stop` is set."""
         for fn, ev in self.sources:
-            t = threading.Thread(target=self._poller, args=(fn, ev, stop), name=f"sqs-{fn}-{ev['name']}", daemon=True)
-            t.start()
-            self.threads.append(t)
+            for i in range(self.concurrency):
+                t = threading.Thread(target=self._poller, args=(fn, ev, stop), name=f"sqs-{fn}-{ev['name']}-{i}",
+                                     daemon=True)
+                t.start()
+                self.threads.append(t)
 
     def _poller(self, fn: str, ev: dict, stop: threading.Event) -> None:
         while not stop.is_set():
