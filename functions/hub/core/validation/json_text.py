@@ -45,6 +45,9 @@ def json_values_over(body: bytes, limit: int) -> bool:
     validating and reporting on a body grows with its values, not its bytes."""
     if len(body) <= limit:  # every value but the first takes at least one of the counted bytes
         return False
+    # the same bytes counted in strings too (C speed): only a body over the limit by that count is scanned
+    if body.count(b",") + body.count(b":") + body.count(b"[") + body.count(b"{") <= limit:
+        return False
     return json_value_count(body, limit) > limit
 
 
