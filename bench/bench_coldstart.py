@@ -29,8 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-HANDLERS = ["ingest", "router", "rules", "sweep", "authorizer", "audit_api", "audit_digest"]
-GOAL_RATIO = 2.0
+HANDLERS = ["ingest", "router", "rules", "sweep", "authorizer", "audit_api", "audit_digest", "task_api", "mailbox_api",
+            "conformance", "console"]
+GOAL_RATIO = 1.5  # issue 15: the heaviest handler imports in <= 1.5x `import boto3`
 ENV = {"POWERTOOLS_SERVICE_NAME": "safeguarding-hub", "POWERTOOLS_METRICS_NAMESPACE": "SafeguardingHub",
        "AWS_DEFAULT_REGION": "eu-west-2", "AWS_REGION": "eu-west-2"}
 

@@ -85,7 +85,7 @@ def build_table(r: dict) -> tuple[list[list[str]], bool]:
         c = r["coldstart"]
         for h, x in c["handlers"].items():
             _row(rows, f"cold start: import hub.handlers.{h}", f"{x['ms']:.0f} ms", f"boto3 {c['boto3_ms']:.0f} ms",
-                 f"{x['ratio']:.2f}x", "<= 2x", x["ratio"] <= c["goal_ratio"])
+                 f"{x['ratio']:.2f}x", f"<= {c['goal_ratio']}x", x["ratio"] <= c["goal_ratio"])
         for m, x in c["all_modules"].items():
             _row(rows, f".pyc everywhere vs none: import {m}", f"{x['pyc_ms']:.0f} ms", f"{x['no_pyc_ms']:.0f} ms",
                  f"{x['speedup']:.1f}x faster", "(info)", None)
