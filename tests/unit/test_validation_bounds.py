@@ -194,3 +194,22 @@ def test_strings_at_their_bound_are_accepted(check, valid_message):
     b["entry"][3]["resource"]["identifier"][0]["value"] = "x" * MAX_IDENTIFIER
     b["entry"][3]["resource"]["bodySite"] = {"text": "left shin " * (MAX_TEXT // 10)}
     assert check(b).status == 202
+
+
+def test_structural_faults_past_the_cap_are_the_same_first_ones(valid_message):
+    # read one at a time from pydantic's JSON rendering: the same first faults, in the same order, as errors()
+    from hub.core.validation import structure
+
+    adapter, ValidationError = structure.structure_validator()
+    b = _entries_with_bad_full_urls(valid_message("injury-observed"), 150)
+    b["entry"][3]["resource"]["zz"] = 1
+    with pytest.raises(ValidationError) as caught:
+        adapter.validate_python(b)
+    exc = caught.value
+    assert exc.error_count() > MAX_ISSUES
+    capped, omitted = structure.structural_issues(exc)
+    assert len(capped) == MAX_ISSUES and omitted == exc.error_count() - MAX_ISSUES
+    opts = {"include_url": False, "include_input": False, "include_context": True}
+    full = structure._first_errors(exc.json(**opts), 10**6)
+    assert len(full) == exc.error_count()
+    assert [e["loc"] for e in full] == [list(e["loc"]) for e in exc.errors(**opts)]

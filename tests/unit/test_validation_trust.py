@@ -216,3 +216,13 @@ def test_an_unexpected_fault_is_reported_without_naming_python(check, valid_mess
     monkeypatch.setattr(contract, "check_header", boom)
     v = check(valid_message("child-seen"))
     assert v.status == 422 and "KeyError" not in v.outcome["issue"][0]["diagnostics"]
+
+
+def test_a_message_is_never_built_without_its_sender_ods(check, valid_message, monkeypatch):
+    # whatever a future check misses, no Message leaves the validator with the sender unknown
+    from hub.core.validation import header_checks
+
+    monkeypatch.setattr(header_checks, "_check_sender", lambda *_a: None)
+    v = check(valid_message("injury-observed"), caller=Caller("RX1", "hospital"))
+    assert v.status == 422 and v.message is None
+    assert ("required", f"{E0}.sender") in faults(v)
