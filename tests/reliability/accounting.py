@@ -2,7 +2,7 @@
 
 `expected_disclosures` applies `decide()` to the same messages (with a context built from the message
 alone: the "stateless" synthetic mix has no plans and no health-visiting senders, so stored state cannot
-change the decision). `collect` reads the outboxes (consuming them), the audit log, the archive, the
+change the decision). `collect` reads the recipients' mailboxes (kept), the audit log, the archive, the
 alerts queue (kept), the DLQs (kept) and the child states.
 """
 from __future__ import annotations
@@ -74,6 +74,15 @@ def _receive_all(sqs, url: str, *, keep: bool) -> list[dict]:
     return out
 
 
+def delivered_copies(checker) -> list[dict]:
+    """Every copy waiting in any mailbox: {"id" (the copy's MessageHeader.id = disclosure id), "ods",
+    "original"}; read through the Mailboxes port, without acknowledging (nothing is consumed)."""
+    from datetime import datetime, timezone
+
+    waiting = checker.mailboxes.stale(datetime(9999, 1, 1, tzinfo=timezone.utc), limit=10**6)
+    return [{"id": m.message_id, "ods": m.ods, "original": m.original_message_id} for m in waiting]
+
+
 def dlq_map(stack_info) -> dict[str, str]:
     """{DLQ logical id: source queue logical id} from the template's RedrivePolicy."""
     from hub.local.template import load_template
@@ -88,7 +97,7 @@ def dlq_map(stack_info) -> dict[str, str]:
 
 @dataclass
 class Accounts:
-    outbox: Counter = field(default_factory=Counter)  # delivered copy's MessageHeader.id (= disclosure id)
+    outbox: Counter = field(default_factory=Counter)  # mailbox copy's MessageHeader.id (= disclosure id)
     outbox_original: dict = field(default_factory=dict)  # disclosure id -> original message id
     routed: Counter = field(default_factory=Counter)  # details.disclosure_id of message.routed records
     accepted: Counter = field(default_factory=Counter)  # message ids with message.accepted
@@ -101,15 +110,11 @@ class Accounts:
 
 
 def collect(checker, stack_info, nhs_numbers: list[str], *, read_outboxes: bool = True) -> Accounts:
-    """Outboxes are consumed when read (a FIFO group stays blocked while its messages are in flight, so
-    they cannot be peeked through); read them once, at the end."""
+    """`read_outboxes`: count the copies in the recipients' mailboxes (read, not acknowledged)."""
     sqs, acc = checker.clients.sqs, Accounts()
-    for url in checker.settings.outbox_queue_urls.values() if read_outboxes else ():
-        for m in _receive_all(sqs, url, keep=False):
-            bundle = json.loads(m["Body"])
-            did = bundle["entry"][0]["resource"]["id"]
-            acc.outbox[did] += 1
-            acc.outbox_original[did] = (m.get("MessageAttributes") or {}).get("original-message-id", {}).get("StringValue")
+    for copy in delivered_copies(checker) if read_outboxes else ():
+        acc.outbox[copy["id"]] += 1
+        acc.outbox_original[copy["id"]] = copy["original"]
     for m in _receive_all(sqs, checker.settings.alerts_queue_url, keep=True):
         rec = json.loads(m["Body"])
         acc.alerts[(rec["type"], rec["alert_id"])] += 1

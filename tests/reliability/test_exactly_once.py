@@ -92,7 +92,7 @@ def test_exactly_once_alert_is_audited_when_its_first_audit_append_fails(stack_e
 
 
 def test_exactly_once_disclosure_when_ledger_mark_fails_after_send(stack_env):
-    # GIVEN the router's first "sent" ledger mark fails (after the copy went to the outbox)
+    # GIVEN the router's first "sent" ledger mark fails (after the copy went into the mailbox)
     body, nhs = _infant_injury("router-ledger", 2)
     injector = FaultInjector(call_rate=1.0, limit=1,
                              match=lambda op, p: op == "PutItem" and p.get("Item", {}).get("id", {}).get("S", "").startswith("disclosure#")
@@ -105,15 +105,11 @@ def test_exactly_once_disclosure_when_ledger_mark_fails_after_send(stack_env):
     finally:
         _reset(stack_env)
     assert sum(injector.counts.values()) == 1
-    # THEN each recipient got the copy once (the outbox deduplicates the re-send by disclosure id)
-    from tests.reliability.accounting import _receive_all
+    # THEN each recipient got the copy once (the mailbox's conditional write keeps the re-delivery out)
+    from tests.reliability.accounting import delivered_copies
 
     mid = _message_id(body)
-    copies = []
-    for url in stack_env.checker.settings.outbox_queue_urls.values():
-        copies += [m for m in _receive_all(stack_env.checker.clients.sqs, url, keep=True)
-                   if m["MessageAttributes"]["original-message-id"]["StringValue"] == mid]
-    ids = [json.loads(m["Body"])["entry"][0]["resource"]["id"] for m in copies]
+    ids = [c["id"] for c in delivered_copies(stack_env.checker) if c["original"] == mid]
     assert ids and len(ids) == len(set(ids))
     routed = _audit(stack_env, mid, "message.routed")
     assert {r["details"]["disclosure_id"] for r in routed} == set(ids)
