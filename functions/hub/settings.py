@@ -14,8 +14,6 @@ ARCHIVE_BUCKET = "ARCHIVE_BUCKET"
 VALIDATED_QUEUE_URL = "VALIDATED_QUEUE_URL"
 RULES_QUEUE_URL = "RULES_QUEUE_URL"
 ALERTS_QUEUE_URL = "ALERTS_QUEUE_URL"
-# one outbox per recipient kind: OUTBOX_<KIND>_QUEUE_URL, kind upper-cased with '-' -> '_'
-OUTBOX_QUEUE_URL_PREFIX = "OUTBOX_"
 STATE_TABLE = "STATE_TABLE"
 IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
 AUDIT_TABLE = "AUDIT_TABLE"
@@ -54,17 +52,12 @@ def pairs(text: str) -> dict[str, str]:
     return out
 
 
-def outbox_env_name(kind: str) -> str:
-    return f"{OUTBOX_QUEUE_URL_PREFIX}{kind.upper().replace('-', '_')}_QUEUE_URL"
-
-
 @dataclass(frozen=True)
 class Settings:
     archive_bucket: str = ""
     validated_queue_url: str = ""
     rules_queue_url: str = ""
     alerts_queue_url: str = ""
-    outbox_queue_urls: dict[str, str] = field(default_factory=dict)
     state_table: str = ""
     idempotency_table: str = ""
     audit_table: str = ""
@@ -85,15 +78,12 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
-        from hub.core.messages import AGENCY_KINDS
-
         e = os.environ if env is None else env
         return cls(
             archive_bucket=e.get(ARCHIVE_BUCKET, ""),
             validated_queue_url=e.get(VALIDATED_QUEUE_URL, ""),
             rules_queue_url=e.get(RULES_QUEUE_URL, ""),
             alerts_queue_url=e.get(ALERTS_QUEUE_URL, ""),
-            outbox_queue_urls={k: e[outbox_env_name(k)] for k in AGENCY_KINDS if e.get(outbox_env_name(k))},
             state_table=e.get(STATE_TABLE, ""),
             idempotency_table=e.get(IDEMPOTENCY_TABLE, ""),
             audit_table=e.get(AUDIT_TABLE, ""),

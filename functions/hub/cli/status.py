@@ -23,8 +23,7 @@ def _queues(ports) -> dict[str, str]:
     if info is not None:
         return dict(sorted(info.queue_urls().items()))
     s = ports.settings
-    found = {"ValidatedQueue": s.validated_queue_url, "RulesQueue": s.rules_queue_url, "AlertsQueue": s.alerts_queue_url,
-             **{f"outbox:{kind}": url for kind, url in sorted(s.outbox_queue_urls.items())}}
+    found = {"ValidatedQueue": s.validated_queue_url, "RulesQueue": s.rules_queue_url, "AlertsQueue": s.alerts_queue_url}
     return {k: v for k, v in found.items() if v}
 
 
