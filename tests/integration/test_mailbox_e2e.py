@@ -140,3 +140,61 @@ def test_mailbox_e2e_unacknowledged_messages_reach_the_operators_after_the_confi
     assert (GP_A, a["id"]) in operators(now + timedelta(hours=73))
     mailbox_call(stack.api_url, keys[GP_A], "POST", f"/mailbox/{a['id']}/$acknowledge")
     assert (GP_A, a["id"]) not in operators(now + timedelta(hours=73))
+
+
+# ---------------------------------------------------------------- issue 12, "Minimisation leaks", over HTTP
+LEAKS = {  # where the police hid narrative in the reproduction, each with its own canary
+    "extension": "CANARY-EXT police narrative",
+    "code.text": "CANARY-CODE police narrative",
+    "contained": "CANARY-CONTAINED police narrative",
+    "meta.tag.display": "CANARY-META police narrative",
+    "subject.display": "CANARY-SUBJECT police narrative",
+    "_status": "CANARY-STATUS police narrative",
+}
+
+
+def _leaky_concern(nhs: str) -> bytes:
+    """The police concern example about a new under-5 on no plan, with narrative in every place of the report."""
+    text = (EVENTS / "valid" / "concern-recorded.json").read_text().replace("9990012008", nhs)
+    bundle = json.loads(text.replace("HH-0001", f"HH-L-{_RUN.hex[:6]}"))
+    header = bundle["entry"][0]
+    header["resource"]["id"] = str(uuid.uuid5(_RUN, "leaky-concern"))
+    header["fullUrl"] = f"urn:uuid:{header['resource']['id']}"
+    bundle["id"] = str(uuid.uuid5(_RUN, "leaky-concern-bundle"))
+    obs = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation")
+    obs["extension"] = [{"url": "https://police.example/fhir/StructureDefinition/narrative",
+                         "valueString": LEAKS["extension"]}]
+    obs["code"]["text"] = LEAKS["code.text"]
+    obs["contained"] = [{"resourceType": "Observation", "id": "n1", "status": "final", "code": {"text": "x"},
+                         "text": {"status": "generated",
+                                  "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{LEAKS["contained"]}</div>'}}]
+    obs["meta"] = {"tag": [{"system": "https://police.example/tags", "code": "n", "display": LEAKS["meta.tag.display"]}]}
+    obs["subject"]["display"] = LEAKS["subject.display"]
+    obs["_status"] = {"extension": [{"url": "https://police.example/fhir/StructureDefinition/note",
+                                     "valueString": LEAKS["_status"]}]}
+    return json.dumps(bundle).encode()
+
+
+def test_mailbox_e2e_narrative_hidden_in_a_police_concern_never_reaches_health_visiting(stack, practices):
+    from hub.service.agencies import issue_key
+
+    keys = practices["keys"]
+    front_door = issue_key(_hub().agencies, "LAFD001", "social-care", now=datetime.now(timezone.utc))[1]
+    # GIVEN a police concern about a baby on no plan, narrative hidden in six places the erase-lists missed
+    body = _leaky_concern(nhs_number_999(760_000 + uuid.UUID(str(_RUN)).int % 1000))
+    original = json.loads(body)["entry"][0]["resource"]["id"]
+    # WHEN the police send it over HTTP and it is routed
+    status, outcome = post_message(stack.api_url, body, keys["P42"])
+    assert status == 202, outcome
+    assert stack.runtime.drain(timeout=60)
+    # THEN health visiting reads its copy from its own mailbox, and none of the narrative is in it
+    [hv] = [m for m in read_mailbox(stack.api_url, keys["HV001"]) if m["summary"]["original_message_id"] == original]
+    hv_text = json.dumps(hv["bundle"])
+    assert [where for where, canary in LEAKS.items() if canary in hv_text] == []
+    obs = next(e["resource"] for e in hv["bundle"]["entry"] if e["resource"]["resourceType"] == "Observation")
+    assert obs["code"]["coding"][0]["code"] == "domestic-abuse"  # the risk factor itself does arrive
+    # AND children's social care (the front door), who keep the police's words, get the code's text only:
+    # the other five places never leave the hub for anyone
+    [sc] = [m for m in read_mailbox(stack.api_url, front_door) if m["summary"]["original_message_id"] == original]
+    sc_text = json.dumps(sc["bundle"])
+    assert [where for where, canary in LEAKS.items() if canary in sc_text] == ["code.text"]

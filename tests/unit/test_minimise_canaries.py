@@ -42,7 +42,7 @@ HEALTH_CC = {("Observation", "code"), ("Immunization", "vaccineCode"), ("Encount
              ("Organization", "type")}
 CC_TEXT_ALLOWED = {
     "health": HEALTH_CC,
-    "health-no-police-narrative": HEALTH_CC,
+    "health-no-police-narrative": HEALTH_CC - {("Observation", "code")},  # the police's words stay behind
     "social-care": HEALTH_CC - {("Immunization", "vaccineCode")},  # no product narrative
 }
 # where each resource type carries a CodeableConcept (a list element: its first item)
