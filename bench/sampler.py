@@ -18,8 +18,14 @@ _IDLE = {"wait", "select", "poll", "accept", "recv_into", "readinto", "recv", "a
          "_wait_for_tstate_lock", "wait_for", "get", "serve_forever", "readline", "_recv_into"}
 
 
+# the local runtime's frames that are innermost only while blocked in C (a function's or a mapping's lock)
+_RUNTIME_WAITS = {"invoke", "_poll_source", "drain"}
+
+
 def _owner(frame) -> str | None:
     if frame.f_code.co_name in _IDLE:
+        return None
+    if frame.f_code.co_name in _RUNTIME_WAITS and "/hub/local/" in frame.f_code.co_filename:
         return None
     files = []
     f = frame
