@@ -1,6 +1,6 @@
 """The people-facing stack commands as real processes: `safeguard up`, then send, alerts, inbox, agency,
-redrive against it from another directory (found through the state folder), then Ctrl-C / SIGTERM; and
-`safeguard demo` once.
+redrive against it from another directory (found through the state folder), then Ctrl-C / SIGTERM.
+(`safeguard demo` as a process: tests/integration/test_demo.py.)
 
 `up` always starts its own embedded moto here (the AWS and function variables are not passed on), so these
 tests are the same under `make test-localstack`."""
@@ -201,14 +201,3 @@ def test_cli_stack_up_stops_on_sigterm(up):
     assert up.stop(signal.SIGTERM) == 0, up.output()
     assert _group_gone(up.proc.pid)
     assert not (up.local / "api.json").exists() and not (up.local / "stack.json").exists()
-
-
-def test_cli_stack_demo_prints_the_alerts(tmp_path):
-    # WHEN `safeguard demo` runs from a directory that is not the repository
-    res = subprocess.run([SAFEGUARD, "demo"], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=600)
-    # THEN it found the Child S scenario, raised alerts and printed them as a table
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    assert "Safeguarding alerts" in res.stdout
-    assert "non-mobile-bruising" in res.stdout and "injury-not-examined" in res.stdout
-    assert "audit log: intact" in res.stdout
-    assert not (tmp_path / ".local").exists()  # the demo leaves nothing behind
