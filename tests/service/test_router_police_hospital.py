@@ -32,7 +32,7 @@ def deliver(ports, bundle: dict, ods: str, kind: str) -> int:
 
 
 def outbox(ports, kind: str) -> list[dict]:
-    return ports.queues.messages(ports.settings.outbox_queue_urls[kind])
+    return ports.mailboxes.delivered(kind=kind)  # the copies in the mailboxes of that kind's organisations
 
 
 def event_of(bundle: dict) -> str:
