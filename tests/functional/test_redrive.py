@@ -156,12 +156,12 @@ def test_redrive_move_task_is_not_used_on_fifo_and_falls_back_when_missing(hub, 
 
 @pytest.fixture
 def cli(hub, stack_info, tmp_path, monkeypatch):
-    from hub.cli import _load_commands, app, stack_state
+    from hub.cli import _load_commands, app
 
     _load_commands()
-    stack_file = tmp_path / "stack.json"
-    stack_info.save(stack_file)
-    monkeypatch.setattr(stack_state, "STACK_FILE", stack_file)
+    stack_info.save(tmp_path / "stack.json")
+    # the functions' variables name the stack (as for a deployed one); the saved StackInfo maps logical ids
+    monkeypatch.setenv("HUB_LOCAL_STACK_FILE", str(tmp_path / "stack.json"))
     return lambda *args: runner.invoke(app, list(args))
 
 
