@@ -14,6 +14,8 @@ bash infra/localstack/install.sh >"$LOGS/localstack-install.log" 2>&1 &
 localstack_install=$!
 bash infra/install-checkov.sh >"$LOGS/checkov-install.log" 2>&1 &
 checkov_install=$!
+bash tools/install-browser.sh >"$LOGS/browser-install.log" 2>&1 &
+browser_install=$!  # tests/browser run it again if they start first: its lock makes them wait for this one
 
 "$PY" -m pytest -q -n 2 --dist loadgroup "$@"
 emulator=$?
@@ -22,6 +24,7 @@ if ! wait "$localstack_install"; then
   echo "LocalStack install failed:" >&2; cat "$LOGS/localstack-install.log" >&2
 fi
 wait "$checkov_install" || true  # reported by tests/infra, which ran it again if needed
+wait "$browser_install" || true  # reported by tests/browser, which ran it again if needed
 
 bash infra/localstack/run.sh -- "$PY" -m pytest -q -p no:cacheprovider tests/integration
 localstack=$?

@@ -75,3 +75,16 @@ def test_verification_reports_every_chain_and_the_signed_digest(hub):
 def test_verification_rejects_a_reversed_period(hub):
     status, _, body = get(f"{hub.api_url}/audit/verification?from=2026-12-01&to=2026-01-01", hub.keys[COMMISSIONER])
     assert status == 400 and "before" in json.loads(body)["issue"][0]["diagnostics"]
+
+
+def test_vocabulary_is_the_hubs_own_code_lists(hub):
+    from hub.core.audit.model import ACTIONS
+    from hub.core.audit.purpose import purposes
+    from hub.core.events import EVENT_CODES
+
+    status, headers, body = get(f"{hub.api_url}/console/vocabulary.json")
+    assert status == 200 and headers["Content-Type"].startswith("application/json")
+    vocab = json.loads(body)
+    assert {p["code"]: p["display"] for p in vocab["purposes"]} == purposes()
+    assert vocab["actions"] == list(ACTIONS) and vocab["events"] == list(EVENT_CODES)
+    assert "non-mobile-bruising" in {r["code"] for r in vocab["rules"]}

@@ -32,6 +32,7 @@ logger = Logger()
 ASSETS = Path(__file__).resolve().parent.parent / "data" / "console"
 FHIR_JSON = "application/fhir+json"
 READER_KIND = "commissioner"
+VOCABULARY = "vocabulary.json"  # generated, not a file
 _ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -56,9 +57,29 @@ def _error(status: int, diagnostics: str, parameter: str | None = None) -> Respo
     return Response(status, FHIR_JSON, json.dumps(outcome_error(None, diagnostics, parameter, status=status)))
 
 
+def vocabulary() -> dict:
+    """The code lists the console's forms offer, from the modules that define them (no copy to drift)."""
+    from hub.core.audit.model import ACTIONS
+    from hub.core.audit.purpose import code_system
+    from hub.core.events import EVENT_CODES
+    from hub.core.rules.texts import texts
+    from hub.core.tasks import DECISIONS
+
+    return {
+        "purposes": [{"code": c["code"], "display": c["display"], "definition": c.get("definition", "")}
+                     for c in code_system()["concept"]],
+        "actions": list(ACTIONS),
+        "events": list(EVENT_CODES),
+        "rules": [{"code": code, "title": r.get("title", code)} for code, r in texts()["rules"].items()],
+        "decisions": [{"code": code, "display": display} for code, display in DECISIONS.items()],
+    }
+
+
 def asset_response(name: str) -> Response:
     """One file of the console, or a 404 OperationOutcome for any name that is not one."""
     name = name or "index.html"
+    if name == VOCABULARY:
+        return Response(200, CONTENT_TYPES[".json"], json.dumps(vocabulary()), headers=dict(SECURITY_HEADERS))
     path = ASSETS / name
     ctype = CONTENT_TYPES.get(path.suffix)
     if not _ASSET_NAME.match(name) or ctype is None or not path.is_file():
@@ -68,7 +89,8 @@ def asset_response(name: str) -> Response:
 
 def _digest_status(ports) -> tuple[dict, dict]:
     """(anchors for verify, what the page shows of the latest signed digest). A forged digest is not ok."""
-    if not ports.settings.archive_bucket or not ports.settings.audit_digest_key_id:
+    bucket = getattr(ports.settings, "audit_digest_bucket", "") or ports.settings.archive_bucket
+    if not bucket or not ports.settings.audit_digest_key_id:
         return {}, {"present": False, "ok": None, "note": "no digest key configured"}
     latest = ports.digests.latest()
     if latest is None:

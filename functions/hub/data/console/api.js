@@ -5,13 +5,33 @@ const KEY = "sgh.console.key";
 // The page is served at <api>/console/, so the API is one level up (keeps the stage, e.g. /dev/).
 export const API_BASE = new URL("../", document.baseURI);
 
-// Coded purposes of use: every audit query carries one and the hub records it with the query.
-export const PURPOSES = [
-  { code: "commissioning", label: "Commissioning", hint: "planning and buying services" },
-  { code: "assurance", label: "Assurance", hint: "checking that the partnership works as agreed" },
-  { code: "audit", label: "Audit", hint: "audit of the hub and of information sharing" },
-  { code: "investigation", label: "Investigation", hint: "a review or enquiry about a child or an incident" },
-];
+// The code lists the forms offer (purposes of use, audit actions, events, rules, decisions), served by the
+// console's function from the modules that define them; loaded once per page.
+let vocabularyLoad = null;
+let VOCABULARY = null;
+
+export async function loadVocabulary() {
+  if (!vocabularyLoad) {
+    vocabularyLoad = fetch(new URL("vocabulary.json", document.baseURI), { cache: "no-store", credentials: "omit" })
+      .then((r) => {
+        if (!r.ok) throw new ApiError(r.status, "The console could not load its code lists; reload the page.");
+        return r.json();
+      })
+      .then((v) => { VOCABULARY = v; return v; })
+      .catch((err) => { vocabularyLoad = null; throw err; });
+  }
+  return vocabularyLoad;
+}
+
+// the loaded vocabulary (app.js loads it before any page draws)
+export function vocabulary() {
+  return VOCABULARY;
+}
+
+// Every audit query carries a coded purpose of use; the hub records it with the query.
+export function purposes() {
+  return VOCABULARY.purposes;
+}
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -60,7 +80,7 @@ export async function request(path, { params = {}, accept = "application/json", 
   const headers = { Accept: accept };
   const key = getKey();
   if (key) headers.Authorization = `Bearer ${key}`;
-  if (body !== undefined) headers["Content-Type"] = "application/fhir+json";
+  if (body !== undefined) headers["Content-Type"] = "application/json"; // the Task operations' JSON bodies
   let resp;
   try {
     resp = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),

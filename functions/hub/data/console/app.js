@@ -1,7 +1,7 @@
 // The console's shell: sign-in (the key, once per browser session), the page router (#/overview ...),
 // the session bar, and focus moved to each page's heading so keyboard and screen-reader users follow.
 
-import { clearKey, getKey, keyId, looksLikeKey, setKey } from "./api.js";
+import { clearKey, getKey, keyId, loadVocabulary, looksLikeKey, setKey } from "./api.js";
 import { el, zoneLabel } from "./format.js";
 import * as chronology from "./chronology.js";
 import * as integrity from "./integrity.js";
@@ -83,6 +83,13 @@ async function route() {
   }
   const page = PAGES[name];
   document.title = `${page.title} – Safeguarding Hub console`;
+  try {
+    await loadVocabulary();
+  } catch (err) {
+    main.replaceChildren(el("h1", { tabindex: "-1" }, page.title), el("div", { class: "error-summary", role: "alert" },
+      el("h2", {}, "The console could not start"), el("p", {}, err.message)));
+    return;
+  }
   main.replaceChildren();
   // each page draws its heading and controls at once, then loads its data
   const loading = page.render(main);

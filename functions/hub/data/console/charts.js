@@ -6,7 +6,8 @@ import { el, table } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 720;
-const FONT = 13;
+const FONT = 15;
+const CHAR = FONT * 0.62; // DejaVu Sans' average advance: enough room so a label is clipped by us, not by the frame
 let chartSeq = 0;
 
 function s(tag, attrs = {}, text) {
@@ -57,18 +58,34 @@ function legend(series) {
     el("span", { class: `swatch ${x.cls}`, "aria-hidden": "true" }), x.name)));
 }
 
+function clip(text, chars) {
+  return text.length <= chars ? text : `${text.slice(0, Math.max(1, chars - 1))}…`;
+}
+
+// The first `max - 1` items and one "Other (n)" bar for the rest, so a long tail stays readable;
+// the data table keeps every item.
+function topItems(items, max) {
+  if (items.length <= max) return items;
+  const rest = items.slice(max - 1);
+  return [...items.slice(0, max - 1), { label: `Other (${rest.length})`, value: rest.reduce((t, i) => t + i.value, 0),
+    detail: `${rest.length} more, listed in the table` }];
+}
+
 // Horizontal bars, one per category: items [{label, value, detail}], value axis from 0.
-export function barChart({ title, period, valueLabel, categoryLabel, items, format = String, integer = true, cls = "fill-primary", note }) {
+export function barChart({ title, period, valueLabel, categoryLabel, items, format = String, integer = true, cls = "fill-primary",
+  note, maxBars = 12 }) {
   const { id, figure } = frame(title, period, note);
   figure.dataset.chart = "bar";
-  const shown = items.filter((i) => i.value !== null && i.value !== undefined);
-  if (!shown.length || shown.every((i) => i.value === 0 && !i.keepZero)) return empty(figure);
-  const labelW = Math.min(260, Math.max(60, ...shown.map((i) => i.label.length * 7.2))) + 12;
+  const all = items.filter((i) => i.value !== null && i.value !== undefined);
+  if (!all.length || all.every((i) => i.value === 0 && !i.keepZero)) return empty(figure);
+  const shown = topItems(all, maxBars);
+  const labelW = Math.min(WIDTH * 0.4, Math.max(80, ...shown.map((i) => i.label.length * CHAR))) + 12;
+  const chars = Math.floor((labelW - 12) / CHAR);
   const rowH = 28;
-  const top = 8;
+  const top = 26;
   const plotW = WIDTH - labelW - 70;
   const plotH = shown.length * rowH;
-  const height = top + plotH + 56;
+  const height = top + plotH + 52;
   const scale = niceScale(Math.max(...shown.map((i) => i.value)), { integer });
   const x = (v) => labelW + (v / scale.max) * plotW;
   const svg = s("svg", { viewBox: `0 0 ${WIDTH} ${height}`, role: "img", "aria-labelledby": `${id}-title ${id}-desc`,
@@ -80,7 +97,9 @@ export function barChart({ title, period, valueLabel, categoryLabel, items, form
   }
   shown.forEach((item, i) => {
     const y = top + i * rowH;
-    svg.append(s("text", { x: labelW - 8, y: y + rowH / 2 + 4, "text-anchor": "end", class: "tick" }, item.label));
+    const label = s("text", { x: labelW - 8, y: y + rowH / 2 + 4, "text-anchor": "end", class: "tick" }, clip(item.label, chars));
+    label.append(s("title", {}, item.label));
+    svg.append(label);
     const w = Math.max(0, x(item.value) - labelW);
     const bar = s("rect", { x: labelW, y: y + 5, width: w, height: rowH - 10, class: item.cls || cls });
     bar.append(s("title", {}, `${item.label}: ${format(item.value)}${item.detail ? ` (${item.detail})` : ""}`));
@@ -89,18 +108,17 @@ export function barChart({ title, period, valueLabel, categoryLabel, items, form
   });
   svg.append(s("line", { x1: labelW, x2: labelW, y1: top, y2: top + plotH, class: "axis" }));
   svg.append(s("line", { x1: labelW, x2: labelW + plotW, y1: top + plotH, y2: top + plotH, class: "axis" }));
-  svg.append(s("text", { x: labelW + plotW / 2, y: height - 10, "text-anchor": "middle", class: "axis-label" }, valueLabel));
-  svg.append(s("text", { x: 12, y: top + plotH / 2, "text-anchor": "middle", class: "axis-label",
-    transform: `rotate(-90 12 ${top + plotH / 2})` }, categoryLabel));
+  svg.append(s("text", { x: labelW + plotW / 2, y: height - 8, "text-anchor": "middle", class: "axis-label" }, valueLabel));
+  svg.append(s("text", { x: labelW - 8, y: 16, "text-anchor": "end", class: "axis-label" }, categoryLabel));
   figure.append(svg);
-  const detailCol = shown.some((i) => i.detail);
+  const detailCol = all.some((i) => i.detail);
   dataTable(figure, title, [{ label: categoryLabel }, { label: valueLabel, num: true }, ...(detailCol ? [{ label: "Detail" }] : [])],
-    shown.map((i) => [i.label, format(i.value), ...(detailCol ? [i.detail || ""] : [])]));
+    all.map((i) => [i.label, format(i.value), ...(detailCol ? [i.detail || ""] : [])]));
   return figure;
 }
 
 // Stacked columns over time: categories (e.g. months, gaps included), series [{name, cls, values[]}].
-export function columnChart({ title, period, valueLabel, categoryLabel, categories, labels, series, note }) {
+export function columnChart({ title, period, valueLabel, categoryLabel, categories, labels, tickLabels, series, note }) {
   const { id, figure } = frame(title, period, note);
   figure.dataset.chart = "columns";
   const totals = categories.map((_, i) => series.reduce((sum, x) => sum + (x.values[i] || 0), 0));
@@ -115,7 +133,7 @@ export function columnChart({ title, period, valueLabel, categoryLabel, categori
   const y = (v) => top + plotH - (v / scale.max) * plotH;
   const slot = plotW / categories.length;
   const colW = Math.max(2, Math.min(48, slot * 0.7));
-  const every = Math.max(1, Math.ceil(categories.length / Math.floor(plotW / 64)));
+  const every = Math.max(1, Math.ceil(categories.length / Math.floor(plotW / 80)));
   const svg = s("svg", { viewBox: `0 0 ${WIDTH} ${height}`, role: "img", "aria-labelledby": `${id}-title ${id}-desc`,
     class: "chart-svg", "font-size": FONT });
   svg.append(s("desc", { id: `${id}-desc` }, `${valueLabel} on the vertical axis from 0 to ${scale.max}, ${categoryLabel} on the horizontal axis, ${labels[0]} to ${labels[labels.length - 1]}.`));
@@ -135,8 +153,10 @@ export function columnChart({ title, period, valueLabel, categoryLabel, categori
       }
       base += v;
     }
-    if (i % every === 0) {
-      svg.append(s("text", { x: cx, y: top + plotH + 18, "text-anchor": "middle", class: "tick" }, labels[i]));
+    const tick = tickLabels ? tickLabels[i] : (i % every === 0 ? labels[i] : null);
+    if (tick) {
+      svg.append(s("line", { x1: cx, x2: cx, y1: top + plotH, y2: top + plotH + 5, class: "axis" }));
+      svg.append(s("text", { x: cx, y: top + plotH + 20, "text-anchor": "middle", class: "tick" }, tick));
     }
   });
   svg.append(s("line", { x1: left, x2: left, y1: top, y2: top + plotH, class: "axis" }));

@@ -1,8 +1,8 @@
 // A child's multi-agency chronology, behind a purpose prompt. The read goes through GET /audit with the
 // NHS number and the purpose, so the hub records who read this child's records, when and why.
 
-import { PURPOSES, auditAll } from "./api.js";
-import { el, formatDateTime, table } from "./format.js";
+import { auditAll, purposes } from "./api.js";
+import { el, fill, formatDateTime, table } from "./format.js";
 import { errorBox, loading, textField } from "./forms.js";
 
 export const title = "Child chronology";
@@ -64,8 +64,8 @@ function accessRows(records) {
 function askPurpose() {
   return new Promise((resolve) => {
     const error = el("div");
-    const radios = PURPOSES.map((p) => el("label", {}, el("input", { type: "radio", name: "chronology-purpose", value: p.code }),
-      el("span", {}, el("strong", {}, p.label), `: ${p.hint}`)));
+    const radios = purposes().map((p) => el("label", {}, el("input", { type: "radio", name: "chronology-purpose", value: p.code }),
+      el("span", {}, el("strong", {}, p.display), `: ${p.definition}`)));
     const dialog = el("dialog", { id: "purpose-dialog", "aria-labelledby": "purpose-title", "aria-describedby": "purpose-text" },
       el("form", { method: "dialog" },
         el("h2", { id: "purpose-title" }, "Why are you reading this child's records?"),
@@ -79,6 +79,7 @@ function askPurpose() {
       dialog.remove();
       resolve(dialog.returnValue === "confirm" && chosen ? chosen.value : null);
     });
+    dialog.addEventListener("change", () => error.replaceChildren());
     dialog.querySelector("form").addEventListener("submit", (ev) => {
       if (ev.submitter?.value === "confirm" && !dialog.querySelector("input[name=chronology-purpose]:checked")) {
         ev.preventDefault();
@@ -97,19 +98,23 @@ async function load(results, nhs, purpose) {
   try {
     const { records, truncated } = await auditAll({ nhs_number: nhs, purpose });
     const rows = chronologyRows(records);
-    const label = PURPOSES.find((p) => p.code === purpose)?.label || purpose;
-    results.replaceChildren(
+    const label = purposes().find((p) => p.code === purpose)?.display || purpose;
+    fill(results,
       el("p", { class: "banner", role: "status", id: "chronology-recorded" },
         `Your access was recorded in the audit log with the purpose ${label}.`),
       truncated ? errorBox("Only part of the record is shown", "This child has more records than the console reads at once.") : null,
       el("h2", {}, `Chronology for NHS number ${nhs.replace(/(\d{3})(\d{3})(\d{4})/, "$1 $2 $3")}`),
       rows.length ? el("div", { class: "table-wrap" }, table(`${rows.length} entries, oldest first, clinical time where the agency gave it`,
         [{ label: "Date" }, { label: "Agency" }, { label: "Event" }, { label: "Summary" }, { label: "Alerts" }],
-        rows.map((r) => [formatDateTime(r.date), r.agency, r.event, r.summary, r.alerts.join("; ")]), { rowHeader: true }))
+        rows.map((r) => [formatDateTime(r.date), r.agency, r.event, r.summary, r.alerts.join("; ")]),
+        { rowHeader: true, className: "data chronology" }))
         : el("p", { class: "empty", role: "status" }, "The hub holds no records about this child."),
       el("h2", {}, "Who has read this child's records"),
-      el("div", { class: "table-wrap" }, table("Reads of this child's records recorded in the audit log, newest first",
-        [{ label: "When" }, { label: "Who" }, { label: "Purpose" }, { label: "Outcome" }], accessRows(records))));
+      el("p", { class: "note" }, "Earlier reads; this one is recorded and appears from the next read."),
+      accessRows(records).length
+        ? el("div", { class: "table-wrap" }, table("Reads of this child's records recorded in the audit log, newest first",
+          [{ label: "When" }, { label: "Who" }, { label: "Purpose" }, { label: "Outcome" }], accessRows(records)))
+        : el("p", { class: "empty", role: "status" }, "No earlier reads of this child's records are recorded."));
   } catch (err) {
     results.replaceChildren(errorBox("The chronology could not be read", err.message));
   }

@@ -30,9 +30,16 @@ export function formatCount(n) {
   return number.format(n);
 }
 
+export function formatDecimal(n) {
+  return oneDecimal.format(n);
+}
+
+// a duration given in days, in the unit that reads best (minutes, hours or days)
 export function formatDays(days) {
   if (days === null || days === undefined) return "–";
-  if (days < 1) return `${oneDecimal.format(days * 24)} h`;
+  if (days > 0 && days * 1440 < 1) return "under 1 min";
+  if (days > 0 && days * 24 < 1) return `${oneDecimal.format(days * 1440)} min`;
+  if (days > 0 && days < 1) return `${oneDecimal.format(days * 24)} h`;
   return `${oneDecimal.format(days)} d`;
 }
 
@@ -50,6 +57,13 @@ export function monthKey(t) {
 export function monthLabel(key) {
   const [y, m] = key.split("-").map(Number);
   return monthYear.format(new Date(Date.UTC(y, m - 1, 15)));
+}
+
+// axis ticks for a run of months: every month when few, else each January as its year
+export function monthTicks(keys) {
+  if (keys.length <= 12) return keys.map(monthLabel);
+  if (keys.length <= 24) return keys.map((k, i) => (i % 3 === 0 ? monthLabel(k) : null));
+  return keys.map((k) => (k.endsWith("-01") ? k.slice(0, 4) : null));
 }
 
 // every month from the first key to the last, gaps included (a month with nothing is a zero, not skipped)
@@ -76,6 +90,12 @@ export function dayLabel(iso) {
   if (!iso) return "";
   const [y, m, d] = iso.split("-").map(Number);
   return dateOnly.format(new Date(Date.UTC(y, m - 1, d, 12)));
+}
+
+// replaceChildren without the "null" text nodes that absent optional parts would leave
+export function fill(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
 }
 
 // small DOM helper: el("td", {class: "num"}, "3")

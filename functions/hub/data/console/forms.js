@@ -1,6 +1,6 @@
 // Labelled form controls and the messages every page shows (loading, errors), built the same way everywhere.
 
-import { PURPOSES } from "./api.js";
+import { purposes } from "./api.js";
 import { el } from "./format.js";
 
 export function field(id, label, control, hint) {
@@ -27,8 +27,8 @@ export function selectField(id, label, options, { value = "", hint, required = f
 }
 
 // The coded purpose of use: required, no default when reading a child's records.
-export function purposeField(id, { value = "", hint = "Recorded in the audit log with this query." } = {}) {
-  const options = [{ value: "", label: "Choose a purpose" }, ...PURPOSES.map((p) => ({ value: p.code, label: `${p.label}: ${p.hint}` }))];
+export function purposeField(id, { value = "", hint = "Why you are reading the audit log; recorded with the query." } = {}) {
+  const options = [{ value: "", label: "Choose a purpose" }, ...purposes().map((p) => ({ value: p.code, label: p.display }))];
   return selectField(id, "Purpose of use", options, { value, hint, required: true });
 }
 

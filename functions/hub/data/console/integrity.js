@@ -1,7 +1,7 @@
 // Audit integrity: each hash chain's verification and the latest signed digest (GET /audit/verification).
 
 import { request } from "./api.js";
-import { el, formatCount, formatDateTime, table } from "./format.js";
+import { el, fill, formatCount, formatDateTime, table } from "./format.js";
 import { errorBox, loading } from "./forms.js";
 
 export const title = "Audit integrity";
@@ -9,7 +9,7 @@ export const title = "Audit integrity";
 const short = (hash) => (hash ? `${hash.slice(0, 12)}…` : "");
 
 function chainsTable(chains) {
-  return el("div", { class: "table-wrap" }, table("Hash chains",
+  return el("div", { class: "table-wrap" }, table("Verification of each chain",
     [{ label: "Chain" }, { label: "Records checked", num: true }, { label: "Last seq", num: true }, { label: "Last hash" },
       { label: "Status" }, { label: "First problem" }],
     chains.map((c) => {
@@ -47,7 +47,7 @@ async function load(results) {
   try {
     const { json } = await request("audit/verification");
     const bad = json.chains.filter((c) => !c.ok);
-    results.replaceChildren(
+    fill(results,
       el("p", { class: `banner ${json.ok ? "" : "bad"}`, id: "integrity-status" }, json.ok
         ? el("span", { class: "status-ok" }, "Audit log intact")
         : el("span", { class: "status-bad" }, bad.length ? `Tampering found in ${bad.length} chain(s)` : "The signed digest does not verify"),

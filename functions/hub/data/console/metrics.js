@@ -117,6 +117,7 @@ export function overview({ accepted = [], rejected = [], raised = [], resolved =
   const responses = firstResponses(tasks);
   const resolveDays = new Map();
   const ackDays = new Map();
+  let resolvedBeforeRaised = 0;
   for (const [id, rec] of raisedById) {
     const rule = rec.rule || "unknown rule";
     const start = parseTime(details(rec).raised_at) || parseTime(rec.at);
@@ -126,6 +127,8 @@ export function overview({ accepted = [], rejected = [], raised = [], resolved =
       if (end && end >= start) {
         if (!resolveDays.has(rule)) resolveDays.set(rule, []);
         resolveDays.get(rule).push((end - start) / DAY_MS);
+      } else if (end) {
+        resolvedBeforeRaised += 1; // a resolution dated before its alert: no duration to show
       }
     }
     const first = responses.get(id);
@@ -161,6 +164,7 @@ export function overview({ accepted = [], rejected = [], raised = [], resolved =
       .sort((a, b) => b.value - a.value || a.label.localeCompare(b.label)),
     alertsBySeverity: SEVERITIES.map((sev) => ({ label: sev, value: bySeverity.get(sev) || 0 })),
     timeToResolve: stat(resolveDays),
+    resolvedBeforeRaised,
     timeToRespond: stat(ackDays),
     overdue,
   };

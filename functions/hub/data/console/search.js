@@ -1,18 +1,11 @@
 // Audit search: every GET /audit filter, the coded purpose of use, cursor paging and a CSV download.
 
-import { auditCsv, request } from "./api.js";
-import { el, formatDateTime, isoDay, table } from "./format.js";
+import { auditCsv, request, vocabulary } from "./api.js";
+import { el, fill, formatDateTime, isoDay, table } from "./format.js";
 import { datalist, dateField, errorBox, loading, purposeField, selectField, textField } from "./forms.js";
 
 export const title = "Audit search";
 
-// hub.core.audit.model.ACTIONS (tests/browser check the two lists agree)
-export const ACTIONS = ["message.accepted", "message.rejected", "message.replayed", "message.conflict", "message.routed",
-  "alert.raised", "alert.resolved", "audit.query", "audit.chronology"];
-const EVENTS = ["child-registered", "plan-started", "plan-ended", "injury-observed", "medical-examination",
-  "immunisation-recorded", "appointment-outcome", "child-seen", "concern-recorded", "mobility-assessed"];
-const RULES = ["non-mobile-bruising", "injury-not-examined", "immunisation-overdue", "missed-appointments",
-  "child-not-seen", "cumulative-risk", "unsafe-step-down"];
 const PAGE_SIZES = ["25", "50", "100", "250"];
 
 function summaryOf(rec) {
@@ -46,6 +39,7 @@ function download(text, name) {
 }
 
 export function render(main) {
+  const vocab = vocabulary();
   const today = isoDay(new Date());
   const f = {
     from: dateField("q-from", "From", "", "Recorded on or after"),
@@ -55,18 +49,18 @@ export function render(main) {
     event: textField("q-event", "Event", { list: "events-list" }),
     rule: textField("q-rule", "Alert rule", { list: "rules-list" }),
     outcome: textField("q-outcome", "Outcome", { hint: "e.g. 202, 422, delivered, critical" }),
-    action: selectField("q-action", "Action", [{ value: "", label: "Any action" }, ...ACTIONS.map((a) => ({ value: a, label: a }))]),
+    action: selectField("q-action", "Action", [{ value: "", label: "Any action" }, ...vocab.actions.map((a) => ({ value: a, label: a }))]),
     nhs: textField("q-nhs", "NHS number", { inputmode: "numeric", hint: "Only one child's records; recorded with your purpose" }),
     purpose: purposeField("q-purpose"),
     limit: selectField("q-limit", "Rows per page", PAGE_SIZES.map((v) => ({ value: v, label: v })), { value: "50" }),
   };
   const results = el("div", { id: "search-results", "aria-live": "polite" });
   const message = el("div", { id: "search-message" });
-  const form = el("form", { class: "panel", id: "search-form" },
+  const form = el("form", { class: "panel", id: "search-form", novalidate: true },
     el("div", { class: "fields" }, Object.values(f).map((x) => x.node)),
     el("p", { class: "actions" }, el("button", { type: "submit", id: "search-submit" }, "Search"),
       el("button", { type: "button", class: "secondary", id: "download-csv" }, "Download CSV (all pages)")),
-    datalist("events-list", EVENTS), datalist("rules-list", RULES));
+    datalist("events-list", vocab.events), datalist("rules-list", vocab.rules.map((r) => r.code)));
 
   let pages = [null]; // cursor of each page seen so far (null: the first)
   let index = 0;
@@ -105,7 +99,7 @@ export function render(main) {
       const next = el("button", { type: "button", class: "secondary", id: "next-page", disabled: !json.next_cursor,
         onclick: () => { index += 1; show(); } }, "Next page");
       const caption = json.records.length ? `Audit records ${first} to ${last}${json.next_cursor ? " (more on the next page)" : ""}` : "Audit records";
-      results.replaceChildren(
+      fill(results,
         el("p", { role: "status", id: "search-count" }, json.records.length
           ? `Page ${index + 1}: records ${first} to ${last}${json.next_cursor ? ", more on the next page" : ", the last page"}.`
           : "No records match these filters."),
