@@ -73,7 +73,7 @@ function topItems(items, max) {
 
 // Horizontal bars, one per category: items [{label, value, detail}], value axis from 0.
 export function barChart({ title, period, valueLabel, categoryLabel, items, format = String, integer = true, cls = "fill-primary",
-  note, maxBars = 12 }) {
+  note, maxBars = 12, minScale = 0 }) {
   const { id, figure } = frame(title, period, note);
   figure.dataset.chart = "bar";
   const all = items.filter((i) => i.value !== null && i.value !== undefined);
@@ -86,7 +86,7 @@ export function barChart({ title, period, valueLabel, categoryLabel, items, form
   const plotW = WIDTH - labelW - 70;
   const plotH = shown.length * rowH;
   const height = top + plotH + 52;
-  const scale = niceScale(Math.max(...shown.map((i) => i.value)), { integer });
+  const scale = niceScale(Math.max(minScale, ...shown.map((i) => i.value)), { integer });
   const x = (v) => labelW + (v / scale.max) * plotW;
   const svg = s("svg", { viewBox: `0 0 ${WIDTH} ${height}`, role: "img", "aria-labelledby": `${id}-title ${id}-desc`,
     class: "chart-svg", "font-size": FONT });

@@ -30,11 +30,11 @@ function digestSection(d) {
   out.push(el("p", { class: `banner ${d.ok ? "" : "bad"}`, id: "digest-status" }, d.ok
     ? el("span", { class: "status-ok" }, "Signature valid and every chain still holds its signed head.")
     : el("span", { class: "status-bad" }, `Digest does not verify: ${d.error || "unknown error"}`)));
-  out.push(el("dl", { class: "stats" },
-    el("div", {}, el("dt", {}, "Signed at"), el("dd", { class: "small" }, formatDateTime(d.generated_at))),
-    el("div", {}, el("dt", {}, "Algorithm"), el("dd", { class: "small" }, d.mac_algorithm || "")),
-    el("div", {}, el("dt", {}, "Chains signed"), el("dd", {}, formatCount(Object.keys(d.chains || {}).length)))));
-  out.push(el("p", { class: "note" }, "Object ", el("span", { class: "mono" }, d.key), ", key ", el("span", { class: "mono" }, d.key_id || "")));
+  out.push(el("dl", { class: "summary" },
+    el("dt", {}, "Signed at"), el("dd", {}, formatDateTime(d.generated_at)),
+    el("dt", {}, "Chains signed"), el("dd", {}, formatCount(Object.keys(d.chains || {}).length)),
+    el("dt", {}, "MAC"), el("dd", {}, `${d.mac_algorithm || ""} with KMS key `, el("span", { class: "mono" }, d.key_id || "")),
+    el("dt", {}, "Stored as"), el("dd", { class: "mono" }, d.key)));
   out.push(el("div", { class: "table-wrap" }, table("Signed chain heads",
     [{ label: "Chain" }, { label: "Seq", num: true }, { label: "Hash" }, { label: "Head written" }],
     Object.entries(d.chains || {}).map(([chain, h]) => [chain, formatCount(h.seq || 0), el("span", { class: "mono", title: h.hash }, short(h.hash)),

@@ -58,8 +58,9 @@ function durationChart({ title, period, what, items, note }) {
   const max = Math.max(0, ...items.map((i) => i.value));
   const unit = max >= 2 ? { per: 1, short: "d", long: "Days" } : max * 24 >= 2 ? { per: 1 / 24, short: "h", long: "Hours" }
     : { per: 1 / 1440, short: "min", long: "Minutes" };
-  return barChart({ title, period, valueLabel: `${unit.long} ${what}`, categoryLabel: "Rule", integer: false, note,
-    format: (v) => `${formatDecimal(v)} ${unit.short}`,
+  // an axis of at least one unit, so a near-zero median does not stretch into ticks that all read "0"
+  return barChart({ title, period, valueLabel: `${unit.long} ${what}`, categoryLabel: "Rule", integer: false, note, minScale: 1,
+    format: (v) => (v > 0 && v < 0.05 ? `< 0.1 ${unit.short}` : `${formatDecimal(v)} ${unit.short}`),
     items: items.map((i) => ({ ...i, value: i.value / unit.per, keepZero: true })) });
 }
 

@@ -166,22 +166,22 @@ export function render(main) {
       const note = el("textarea", { id: "decision-note", rows: 2 });
       const reason = el("textarea", { id: "close-reason", rows: 2 });
       const forms = [];
+      const op = (heading, ...body) => el("section", { class: "op", "aria-label": heading }, el("h3", {}, heading), ...body);
       if (v.status === "requested") {
-        forms.push(el("p", {}, el("button", { type: "button", id: "do-acknowledge",
-          onclick: () => run("acknowledge", {}, "Acknowledged") }, "Acknowledge")));
+        forms.push(op("Acknowledge", el("p", {}, "Confirms your organisation has the alert and stops its escalation."),
+          el("button", { type: "button", id: "do-acknowledge", onclick: () => run("acknowledge", {}, "Acknowledged") }, "Acknowledge")));
       }
       if (v.open && v.status !== "requested") {
-        forms.push(el("div", { class: "fields" }, assignTo.node, el("div", { class: "field" }, el("button", { type: "button", id: "do-assign",
-          onclick: () => run("assign", { to: assignTo.input.value.trim() }, "Assigned") }, "Assign"))));
-        forms.push(el("div", { class: "fields" }, decision.node,
-          el("div", { class: "field" }, el("label", { for: "decision-note" }, "Note (optional)"), note),
-          el("div", { class: "field" }, el("button", { type: "button", id: "do-decide",
+        forms.push(op("Assign", el("div", { class: "fields" }, assignTo.node, el("div", { class: "field" },
+          el("button", { type: "button", id: "do-assign", onclick: () => run("assign", { to: assignTo.input.value.trim() }, "Assigned") }, "Assign")))));
+        forms.push(op("Record the decision", el("div", { class: "fields" }, decision.node,
+          el("div", { class: "field" }, el("label", { for: "decision-note" }, "Note (optional)"), note)),
+          el("p", {}, el("button", { type: "button", id: "do-decide",
             onclick: () => run("decide", { decision: decision.input.value, ...(note.value.trim() ? { note: note.value.trim() } : {}) }, "Decision recorded") }, "Record decision"))));
       }
       if (v.open && v.decision) {
-        forms.push(el("div", { class: "fields" },
-          el("div", { class: "field" }, el("label", { for: "close-reason" }, "Reason for closing"), reason),
-          el("div", { class: "field" }, el("button", { type: "button", id: "do-close", class: "warning",
+        forms.push(op("Close", el("div", { class: "field" }, el("label", { for: "close-reason" }, "Reason for closing"), reason),
+          el("p", {}, el("button", { type: "button", id: "do-close", class: "warning",
             onclick: () => run("close", { reason: reason.value.trim() }, "Closed") }, "Close the Task"))));
       }
       fill(dialog,
@@ -200,7 +200,7 @@ export function render(main) {
         by() ? el("p", { class: "note" }, `Changes are recorded as made by ${by()}.`)
           : errorBox("Enter your name", "Close this window and enter your name above the list: every change records who made it."),
         ...forms,
-        el("p", {}, el("button", { type: "button", class: "secondary", id: "task-dialog-close", onclick: close }, "Close this window")));
+        el("p", { class: "op" }, el("button", { type: "button", class: "secondary", id: "task-dialog-close", onclick: close }, "Close this window")));
     };
     dialog.addEventListener("close", () => {
       dialog.remove();
