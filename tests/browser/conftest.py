@@ -1,6 +1,6 @@
 """The console in a real browser: Debian's chromium (tools/install-browser.sh), driven by Playwright's sync API,
 against the embedded stack loaded over HTTP with the Child S scenario and the invalid examples (so the
-overview has rejections too). One stack and one browser per session; a fresh browser context per test.
+overview has rejections too). One stack and one browser for the package; a fresh browser context per test.
 
 Screenshots go to .local/screenshots/ (git-ignored), one per page, to be looked at.
 """
@@ -46,7 +46,9 @@ def _post(api_url: str, path: str, body: dict, key: str) -> dict:
         return json.loads(resp.read())
 
 
-@pytest.fixture(scope="session")
+# package scope: the stack (and its composition, which is process-wide) is gone before any other tier's
+# tests run on this worker
+@pytest.fixture(scope="package")
 def hub():
     from hub.handlers import composition
     from hub.local.stack import local_stack
@@ -76,7 +78,7 @@ def hub():
     composition.use(None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     _ensure_chromium()
     from playwright.sync_api import sync_playwright

@@ -58,8 +58,11 @@ function legend(series) {
     el("span", { class: `swatch ${x.cls}`, "aria-hidden": "true" }), x.name)));
 }
 
+// long labels lose their middle: "code-invalid @ Bund…vaccineCode.coding" keeps what tells them apart
 function clip(text, chars) {
-  return text.length <= chars ? text : `${text.slice(0, Math.max(1, chars - 1))}…`;
+  if (text.length <= chars) return text;
+  const head = Math.max(1, Math.ceil(chars * 0.45));
+  return `${text.slice(0, head)}…${text.slice(text.length - (chars - head - 1))}`;
 }
 
 // The first `max - 1` items and one "Other (n)" bar for the rest, so a long tail stays readable;
