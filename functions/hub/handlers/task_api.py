@@ -218,4 +218,19 @@ def _unavailable(exc: AdapterError) -> Response:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @correlated(logger)
 def lambda_handler(event: dict, context) -> dict:
-    return app.resolve(event, context)
+    unsupported = _unsupported_media_type(event)
+    return unsupported if unsupported is not None else app.resolve(event, context)
+
+
+def _unsupported_media_type(event: dict) -> dict | None:
+    """415 for a POST body that is not JSON: the resolver's validation would otherwise try to parse form or
+    multipart data and fail with a 5xx on, say, a multipart Content-Type without a boundary."""
+    if str(event.get("httpMethod", "")).upper() != "POST":
+        return None
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+    media = str(headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if not media or media == "application/json" or media.endswith("+json"):
+        return None
+    return {"statusCode": 415, "headers": {"Content-Type": FHIR_JSON},
+            "body": json.dumps(outcome_error(None, "the body must be JSON (application/json or application/fhir+json)",
+                                             status=415))}
