@@ -79,6 +79,19 @@ def http(hub: Hub, method: str, path: str, body: bytes | None = None, headers: d
         return exc.code, exc.read()
 
 
+KINDS = ["child-registered", "injury-observed", "concern-recorded", "appointment-outcome", "mobility-assessed"]
+
+
+def send_traffic(hub: Hub, rounds: int = 2) -> None:
+    """Messages of every kind (a bruised non-mobile child, copies for the GP), so a test run alone (-k) has data."""
+    keys = {ods: k["key"] for ods, k in hub.ready["keys"].items()}
+    for i in range(rounds * len(KINDS)):
+        body = message(KINDS[i % len(KINDS)])
+        status, raw = http(hub, "POST", "/$process-message", body,
+                           {"Authorization": f"Bearer {keys[sender_of(body)]}", "Content-Type": "application/fhir+json"})
+        assert status == 202, raw
+
+
 def lines(out: str) -> list[dict]:
     return [json.loads(x) for x in out.splitlines() if x.startswith("{")]
 
@@ -180,6 +193,7 @@ def _alerts(hub) -> list[dict]:
 def test_alerts_read_without_consuming_and_never_towards_the_dlq(hub):
     import time
 
+    send_traffic(hub)
     deadline = time.monotonic() + 120
     while not any(r["rule"] == "non-mobile-bruising" for r in _alerts(hub)):
         assert time.monotonic() < deadline, "no alert"
@@ -195,6 +209,7 @@ def test_alerts_read_without_consuming_and_never_towards_the_dlq(hub):
 
 
 def test_invoke_fires_the_sweep_and_the_digest_and_status_reports_them(hub, tmp_path):
+    send_traffic(hub)
     sweep = hub.run("invoke", "sweep")
     assert sweep.returncode == 0, sweep.stderr
     assert "records" in json.loads(sweep.stdout)
@@ -206,6 +221,12 @@ def test_invoke_fires_the_sweep_and_the_digest_and_status_reports_them(hub, tmp_
     assert found["last_sweep"]["via"] == "invoke" and found["last_digest"]["signed"]["at"]
     assert "ValidatedQueue" in found["queues"] and "RulesDLQ" in found["dlqs"]
     if "MAILBOX_TABLE" in json.loads((hub.state / "stack.json").read_text())["env"]:
+        import time
+
+        deadline = time.monotonic() + 120  # the router delivers the copies asynchronously
+        while found["mailboxes"].get("A81001", 0) < 1 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            found = json.loads(hub.run("status", "--json").stdout)
         assert found["mailboxes"].get("A81001", 0) >= 1  # the GP has copies of what the others sent it
     assert "last sweep" in hub.run("status").stdout
     # bad inputs: unknown function, no schedule and no event, an unreadable event
