@@ -4,7 +4,9 @@ As Lambda does: a handler exception fails the whole batch; with ReportBatchItemF
 named in `batchItemFailures` stay on the queue. Failed records wait out the queue's VisibilityTimeout,
 then count towards its maxReceiveCount (and its DLQ), unless `failed_visibility_timeout` shortens the wait.
 
-Like Lambda's pollers, each mapping keeps up to `concurrency` batches in flight (one poller thread each).
+Like Lambda's pollers, each mapping can keep up to `concurrency` batches in flight (one poller thread each).
+The default is 1: on the in-process moto server, CPU-bound under one GIL, 4 measured slower (bench/RESULTS.md),
+and one fault-suite run with 4 published an alert twice (cause not yet found).
 FIFO order holds: SQS hides a group while any of its messages is in flight, each poller deletes only after
 its batch's result, receives of one mapping are serialised (the emulator's group check is not atomic
 across threads) and no batch is invoked while another in flight shares one of its MessageGroupIds.
@@ -55,7 +57,7 @@ class SqsEventSources:
     """The enabled SQS event sources of `info`; `invoke(function, event, source)` runs a function."""
 
     def __init__(self, info: StackInfo, invoke: Callable[..., Any], sqs_client: Callable[[], Any], *,
-                 poll_wait_seconds: int = 1, failed_visibility_timeout: int | None = None, concurrency: int = 4):
+                 poll_wait_seconds: int = 1, failed_visibility_timeout: int | None = None, concurrency: int = 1):
         self.info = info
         self.concurrency = max(1, int(concurrency))
         self.invoke = invoke
