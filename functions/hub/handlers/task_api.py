@@ -15,6 +15,7 @@ Task id says nothing about where alerts went. 409 when the Task's status does no
 """
 from __future__ import annotations
 
+import base64
 import json
 from typing import Annotated, List, Literal, Optional
 from urllib.parse import urlencode
@@ -223,14 +224,23 @@ def lambda_handler(event: dict, context) -> dict:
 
 
 def _unsupported_media_type(event: dict) -> dict | None:
-    """415 for a POST body that is not JSON: the resolver's validation would otherwise try to parse form or
-    multipart data and fail with a 5xx on, say, a multipart Content-Type without a boundary."""
+    """A 4xx for a POST body that is not JSON text, before the resolver sees it: its validation would otherwise
+    try to parse form or multipart data (415 here) or decode bytes that are not UTF-8 (400 here) and fail with
+    a 5xx. JSON is UTF-8 (RFC 8259 §8.1)."""
     if str(event.get("httpMethod", "")).upper() != "POST":
         return None
     headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
     media = str(headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-    if not media or media == "application/json" or media.endswith("+json"):
-        return None
-    return {"statusCode": 415, "headers": {"Content-Type": FHIR_JSON},
-            "body": json.dumps(outcome_error(None, "the body must be JSON (application/json or application/fhir+json)",
-                                             status=415))}
+    if media and media != "application/json" and not media.endswith("+json"):
+        return _refusal(415, "the body must be JSON (application/json or application/fhir+json)")
+    if event.get("isBase64Encoded") and event.get("body"):
+        try:
+            base64.b64decode(event["body"], validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):  # binascii.Error is a ValueError
+            return _refusal(400, "the body is not UTF-8 JSON text")
+    return None
+
+
+def _refusal(status: int, diagnostics: str) -> dict:
+    return {"statusCode": status, "headers": {"Content-Type": FHIR_JSON},
+            "body": json.dumps(outcome_error(None, diagnostics, status=status))}

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 from hub.local.deploy import deploy
 from hub.local.hub_ports import emulator_clients, emulator_session
 from hub.local.runtime import LocalRuntime
-from hub.local.server import start_moto, stop_moto
+from hub.local.server import reset_moto, start_moto, stop_moto
 from hub.local.stack_info import StackInfo
 from hub.settings import AUDIT_ATOMIC_HEAD
 
@@ -109,6 +109,12 @@ class LocalStack:
         if self.runtime is not None:
             self.runtime.stop()
         if self.server is not None:
+            # moto keeps its backends in process globals that outlive the server: the next stack in this
+            # process would otherwise start on this one's tables, queues and idempotency records
+            try:
+                reset_moto(self.endpoint)
+            except OSError:
+                pass  # the server is gone already: nothing of it to keep
             stop_moto(self.server)
             self.server = None
 
