@@ -17,7 +17,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/safeguard demo
 
-# Everything on the embedded emulator, then the integration suite again on LocalStack (host mode);
+# Everything on the embedded emulator, then the end-to-end HTTP tests (marker localstack) again on LocalStack (host mode);
 # LocalStack's and checkov's venvs install in the background meanwhile (tools/run-tests.sh).
 test: $(STAMP)
 	bash tools/run-tests.sh
@@ -32,7 +32,7 @@ test-integration: $(STAMP)
 	$(PY) -m pytest -q tests/integration
 
 test-localstack: $(STAMP)
-	bash infra/localstack/run.sh -- $(PY) -m pytest -q -p no:cacheprovider tests/integration
+	bash infra/localstack/run.sh -- $(PY) -m pytest -q -p no:cacheprovider -m localstack tests/integration
 
 bench: $(STAMP)
 	$(PY) bench/run.py

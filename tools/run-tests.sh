@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: every tier on the embedded emulator, then the integration tier again on LocalStack.
+# `make test`: every tier on the embedded emulator, then the end-to-end HTTP tests (marker `localstack`)
+# again on LocalStack.
 # The tools the later tiers need (LocalStack's 3.13 venv, checkov's venv) install in the background
 # while the emulator suite runs, so their ~3 minutes of downloads overlap the tests instead of
 # adding to them. Both installers lock, so a test that needs one meanwhile just waits for it.
@@ -26,7 +27,7 @@ fi
 wait "$checkov_install" || true  # reported by tests/infra, which ran it again if needed
 wait "$browser_install" || true  # reported by tests/browser, which ran it again if needed
 
-bash infra/localstack/run.sh -- "$PY" -m pytest -q -p no:cacheprovider tests/integration
+bash infra/localstack/run.sh -- "$PY" -m pytest -q -p no:cacheprovider -m localstack tests/integration
 localstack=$?
 
 echo "make test: emulator suite exit $emulator, LocalStack suite exit $localstack, $(( $(date +%s) - t0 )) s"

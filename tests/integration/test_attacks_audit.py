@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-pytestmark = pytest.mark.xdist_group("integration-stack")
+pytestmark = [pytest.mark.localstack, pytest.mark.xdist_group("integration-stack")]
 
 
 def get(stack, path: str, params: dict, token: str | None, *, header: str = "authorization"):

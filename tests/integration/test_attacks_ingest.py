@@ -27,7 +27,7 @@ from hub.cli.send import post_message
 from tests.support.messages import load_valid
 from tests.support.nhs import nhs_number_999
 
-pytestmark = pytest.mark.xdist_group("integration-stack")
+pytestmark = [pytest.mark.localstack, pytest.mark.xdist_group("integration-stack")]
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _RNG = random.Random()

@@ -20,7 +20,7 @@ from hub.cli.send import post_message
 from tests.support.messages import EVENTS
 from tests.support.nhs import nhs_number_999
 
-pytestmark = pytest.mark.xdist_group("integration-stack")
+pytestmark = [pytest.mark.localstack, pytest.mark.xdist_group("integration-stack")]
 
 ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
 GP_A, GP_B = "A81001", "B82002"

@@ -26,7 +26,7 @@ from tests.support.agencies import AGENCY_KINDS
 from tests.support.messages import EVENTS
 from tests.support.nhs import nhs_number_999
 
-pytestmark = pytest.mark.xdist_group("integration-stack")
+pytestmark = [pytest.mark.localstack, pytest.mark.xdist_group("integration-stack")]
 
 HUB = "https://safeguarding-hub.example/fhir"
 HUB_VACCINE = f"{HUB}/CodeSystem/vaccine"

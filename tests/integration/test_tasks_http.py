@@ -24,7 +24,7 @@ from tests.support.messages import EVENTS
 from tests.support.nhs import nhs_number_999
 from tests.support.pipeline import receive_all
 
-pytestmark = pytest.mark.xdist_group("integration-stack")
+pytestmark = [pytest.mark.localstack, pytest.mark.xdist_group("integration-stack")]
 
 LA, HOSPITAL, GP, HV, POLICE = "LA123", "RX1", "A81001", "HV001", "P42"
 KINDS = {LA: "social-care", HOSPITAL: "hospital", GP: "gp", HV: "health-visiting", POLICE: "police"}

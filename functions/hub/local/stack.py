@@ -4,7 +4,7 @@ Starts moto's server unless AWS_ENDPOINT_URL already points at an emulator (e.g.
 template.yaml's data plane there, and plays the functions with `LocalRuntime`, which hands the handlers
 the hub's ports on that stack. If HUB_LOCAL_STACK_FILE names a StackInfo JSON written by an earlier deploy
 on that endpoint (infra/localstack/run.sh does this after its CloudFormation deploy), it is reused instead
-of deploying.
+of deploying, unless `parameters` are given: then this stack deploys resources of its own beside it.
 
 The environment is read (AWS_ENDPOINT_URL, HUB_LOCAL_STACK_FILE, the region and credentials), never
 written: whoever else needs the stack - a test, a command - gets the endpoint, a boto3 session, clients
@@ -13,6 +13,7 @@ and the ports from the returned LocalStack.
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -88,7 +89,15 @@ class LocalStack:
             reuse = os.environ.get("HUB_LOCAL_STACK_FILE")
             if self.server is None and reuse and Path(reuse).exists():
                 info = StackInfo.load(reuse)
-                self.stack_info = info if info.endpoint_url.rstrip("/") == self.endpoint.rstrip("/") else None
+                if info.endpoint_url.rstrip("/") != self.endpoint.rstrip("/"):
+                    pass
+                elif self.parameters:
+                    # that deployment has its own parameters: a stack asked for others gets resources of its own
+                    # (silently reusing it once left a police force mapping unset on LocalStack)
+                    if self.stack_name == info.stack_name:
+                        self.stack_name = f"{self.stack_name}-{uuid.uuid4().hex[:8]}"
+                else:
+                    self.stack_info = info
             if self.stack_info is None:
                 self.stack_info = deploy(self.template_path, session=self.session, endpoint_url=self.endpoint,
                                          stack_name=self.stack_name, parameters=self.parameters, save_to=False)
