@@ -197,3 +197,20 @@ def test_state_an_alert_in_a_format_1_ledger_does_not_alert_again():
         hub.send(m)
     ids = [r["alert_id"] for r in hub.alerts()]
     assert raised <= set(ids) and len(ids) == len(set(ids))
+
+
+def test_state_only_the_agency_that_stated_a_fact_can_update_or_withdraw_it():
+    # a police key reusing the hospital's injury identifier: its "cancel" and its "update" are facts of its own
+    s = ChildState(nhs_number=C.nhs_number)
+    s.apply(C.msg(injury("i1", "2011-08-05T10:00"), ts="2011-08-05T12:00", sender="RX1"))
+    s.apply(C.msg(injury("i1", "2011-08-05T10:00"), ts="2011-08-06T12:00", event_type="cancel", sender="P42",
+                  kind="police"))
+    s.apply(C.msg(injury("i1", "2011-08-05T11:00", code="burn"), ts="2011-08-07T12:00", event_type="update",
+                  sender="P42", kind="police"))
+    injuries = {i.key: i.fact.code for i in s.view().injuries}
+    assert injuries[injury("i1", "2011-08-05T10:00").key] == "bruise"  # the hospital's fact stands
+    assert len(injuries) == 2 and any(k.endswith("@P42") for k in injuries)
+    # and the owner's own cancel still withdraws it, across a round trip of the stored item
+    s = ChildState.from_item(s.to_item())
+    s.apply(C.msg(injury("i1", "2011-08-05T10:00"), ts="2011-08-08T12:00", event_type="cancel", sender="RX1"))
+    assert [i.key for i in s.view().injuries] == [k for k in injuries if k.endswith("@P42")]

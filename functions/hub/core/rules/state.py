@@ -106,6 +106,7 @@ class FactRecord:
     withdrawn: bool
     data: dict
     evidence: list[list[str]]  # [Bundle.timestamp, MessageHeader.id] of every message that carried this fact, in order
+    owner: str = ""  # ODS code of the agency that first stated it: only it may update or withdraw the fact
 
     @property
     def evidence_ids(self) -> tuple[str, ...]:
@@ -124,12 +125,14 @@ class FactRecord:
         d = {"k": self.kind, "key": self.key, "rid": self.rid, "ts": self.ts, "mid": self.mid, "d": self.data, "ev": self.evidence}
         if self.withdrawn:
             d["w"] = True
+        if self.owner:
+            d["o"] = self.owner
         return d
 
     @classmethod
     def from_item(cls, d: dict) -> "FactRecord":
         return cls(d["k"], d["key"], d.get("rid", ""), d["ts"], d["mid"], bool(d.get("w", False)), dict(d.get("d", {})),
-                   [list(e) for e in d.get("ev", [])])
+                   [list(e) for e in d.get("ev", [])], d.get("o", ""))
 
 
 @dataclass
@@ -217,9 +220,16 @@ class ChildState:
             withdrawn = msg.event_type == "cancel" or getattr(fact, "status", None) == "entered-in-error"
             slot = f"{kind}|{fact.key}"
             rec = self.facts.get(slot)
+            if rec is not None and kind != REGISTRATION and rec.owner and msg.sender_ods and rec.owner != msg.sender_ods:
+                # another agency reusing a business identifier states a fact of its own: it can neither update
+                # nor withdraw what the first agency said (trust nothing a sender says about anyone else)
+                fact = replace(fact, key=f"{fact.key}@{msg.sender_ods}")
+                slot = f"{kind}|{fact.key}"
+                rec = self.facts.get(slot)
             data = {} if kind == REGISTRATION else _fact_to_data(fact)
             if rec is None:
-                self.facts[slot] = FactRecord(kind, fact.key, fact.resource_id, ts, mid, withdrawn, data, [[ts, mid]])
+                self.facts[slot] = FactRecord(kind, fact.key, fact.resource_id, ts, mid, withdrawn, data, [[ts, mid]],
+                                              msg.sender_ods or "")
                 continue
             rec.add_evidence(ts, mid)
             if _version_gt((ts, mid), (rec.ts, rec.mid)):
