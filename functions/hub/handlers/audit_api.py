@@ -31,11 +31,11 @@ from hub.core.messages import Caller
 from hub.core.validation.nhs import nhs_number_valid
 from hub.core.validation.outcome import outcome_error
 from hub.handlers import composition
+from hub.handlers._replies import FHIR_JSON, unavailable
 from hub.handlers._observability import correlated
 
 logger = Logger()
 router = APIGatewayRouter()
-FHIR_JSON = "application/fhir+json"
 READER_KIND = "commissioner"
 LEGAL_BASIS = "audit-oversight"
 FILTER_PARAMS = ("sender", "recipient", "event", "rule", "outcome", "action")
@@ -155,9 +155,7 @@ app.include_router(router)
 
 @app.exception_handler(AdapterError)
 def _unavailable(exc: AdapterError) -> Response:
-    logger.warning("audit store unavailable", extra={"error": type(exc).__name__})
-    return Response(503, FHIR_JSON, json.dumps(outcome_error("transient", "The audit log is unavailable; retry later",
-                                                              status=503)), headers={"Retry-After": "5"})
+    return unavailable(logger, exc, "The audit log")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

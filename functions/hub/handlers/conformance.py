@@ -24,10 +24,10 @@ from hub.core.audit.model import AuditError
 from hub.core.auth import caller_from_context
 from hub.core.validation.outcome import outcome_error
 from hub.handlers import composition
+from hub.handlers._replies import FHIR_JSON, unavailable
 from hub.handlers._observability import correlated
 
 logger = Logger()
-FHIR_JSON = "application/fhir+json"
 DATA = Path(__file__).resolve().parent.parent / "data" / "fhir"
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 STATUSES = {200: "valid: ingest would accept it (ingest-status 202)", 400: "not JSON", 401: "unauthenticated",
@@ -132,9 +132,7 @@ def validate():
 @app.exception_handler([AdapterError, AuditError])
 def _unavailable(exc: Exception) -> Response:
     # the validation is audited before it is answered: no audit, no answer
-    logger.warning("audit log unavailable", extra={"error": type(exc).__name__})
-    return Response(503, FHIR_JSON, json.dumps(outcome_error("transient", "The audit log is unavailable; retry later",
-                                                              status=503)), headers={"Retry-After": "5"})
+    return unavailable(logger, exc, "The audit log")
 
 
 @app.not_found

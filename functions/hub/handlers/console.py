@@ -26,11 +26,11 @@ from hub.core.audit.query import InvalidQuery, parse_bound
 from hub.core.auth import caller_from_context
 from hub.core.validation.outcome import outcome_error
 from hub.handlers import composition
+from hub.handlers._replies import FHIR_JSON, unavailable
 from hub.handlers._observability import correlated
 
 logger = Logger()
 ASSETS = Path(__file__).resolve().parent.parent / "data" / "console"
-FHIR_JSON = "application/fhir+json"
 READER_KIND = "commissioner"
 VOCABULARY = "vocabulary.json"  # generated, not a file
 _ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
@@ -174,9 +174,7 @@ def get_verification(
 
 @app.exception_handler(AdapterError)
 def _unavailable(exc: AdapterError) -> Response:
-    logger.warning("audit store unavailable", extra={"error": type(exc).__name__})
-    return Response(503, FHIR_JSON, json.dumps(outcome_error("transient", "The audit log is unavailable; retry later",
-                                                              status=503)), headers={"Retry-After": "5"})
+    return unavailable(logger, exc, "The audit log")
 
 
 @app.not_found

@@ -25,13 +25,13 @@ from hub.core.auth import caller_from_context
 from hub.core.mailbox import MAX_PAGE, MailboxQueryError
 from hub.core.validation.outcome import outcome_error
 from hub.handlers import composition
+from hub.handlers._replies import FHIR_JSON, unavailable
 from hub.handlers._observability import correlated
 from hub.service.mailbox import NotAnAgency
 
 logger = Logger()
 # Routes sit on the Lambda's own resolver (no router to include), as the OpenAPI export expects.
 app = APIGatewayRestResolver(enable_validation=True)
-FHIR_JSON = "application/fhir+json"
 NOT_FOUND = "No such message in this organisation's mailbox"
 _STATUS_TEXT = {200: "OK", 400: "bad paging parameter", 403: "the caller's key is not an agency's",
                 404: "no such message in the caller's mailbox", 503: "try again later"}
@@ -108,9 +108,7 @@ def acknowledge_message(id: str):  # noqa: A002 - the message id
 
 @app.exception_handler(AdapterError)
 def _unavailable(exc: AdapterError) -> Response:
-    logger.warning("mailbox unavailable", extra={"error": type(exc).__name__})
-    return Response(503, FHIR_JSON, json.dumps(outcome_error("transient", "The mailbox is unavailable; retry later",
-                                                              status=503)), headers={"Retry-After": "5"})
+    return unavailable(logger, exc, "The mailbox")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

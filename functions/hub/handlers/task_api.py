@@ -33,6 +33,7 @@ from hub.core.messages import Caller
 from hub.core.tasks import InvalidSearch, TaskError, parse_query, searchset, to_fhir
 from hub.core.validation.outcome import operation_outcome, issue, outcome_error
 from hub.handlers import composition
+from hub.handlers._replies import FHIR_JSON, unavailable
 from hub.handlers._observability import correlated
 from hub.service.tasks import TaskNotFound
 
@@ -40,7 +41,6 @@ logger = Logger()
 # Routes sit on the Lambda's own resolver (no router to include), so the OpenAPI export, which imports every
 # API handler in one process, leaves each resolver's request state alone.
 app = APIGatewayRestResolver(enable_validation=True)
-FHIR_JSON = "application/fhir+json"
 Decision = Literal["no-further-action", "early-help", "s17-assessment", "strategy-discussion", "s47-enquiry",
                    "referred-to-another-agency"]
 _STATUS_TEXT = {200: "the Task", 400: "bad search parameter", 401: "unauthenticated",
@@ -211,9 +211,7 @@ def _invalid_body(exc: RequestValidationError) -> Response:
 def _unavailable(exc: AdapterError) -> Response:
     if not exc.retryable:
         return _error(400, str(exc), "_cursor")
-    logger.warning("task store unavailable", extra={"error": type(exc).__name__})
-    return Response(503, FHIR_JSON, json.dumps(outcome_error("transient", "Tasks are unavailable; retry later",
-                                                              status=503)), headers={"Retry-After": "5"})
+    return unavailable(logger, exc, "The Task store")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
