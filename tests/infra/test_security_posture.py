@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.local.template import DEFAULT_TEMPLATE, REPO_ROOT, load_template, translate
+from hub.local.template import REPO_ROOT, translate
+from tests.support.template_fixtures import cfn, source  # noqa: F401 - pytest fixtures
 
 CHECKS_DIR = REPO_ROOT / "infra" / "checkov"
 SUPPRESSIONS = REPO_ROOT / "infra" / "SUPPRESSIONS.md"
@@ -65,16 +66,6 @@ def suppressions() -> list[tuple[str, str, str]]:
 
 def _suppressed(check: str, resource: str, rows) -> bool:
     return any(check == c and fnmatch.fnmatchcase(resource, pat) for c, pat, _ in rows)
-
-
-@pytest.fixture(scope="module")
-def source():
-    return load_template(DEFAULT_TEMPLATE)
-
-
-@pytest.fixture(scope="module")
-def cfn(source):
-    return translate(source)
 
 
 @pytest.fixture(scope="module")

@@ -10,21 +10,11 @@ from pathlib import Path
 import pytest
 
 from hub import settings
-from hub.local.template import DEFAULT_TEMPLATE, load_template, translate
+from tests.support.template_fixtures import cfn, source  # noqa: F401 - pytest fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTES = {("GET", "/mailbox"), ("GET", "/mailbox/{id}"), ("POST", "/mailbox/{id}/$acknowledge")}
 PUSH = ("PushConnection", "PushDestination", "PushPipeRole", "PushPipe")
-
-
-@pytest.fixture(scope="module")
-def source():
-    return load_template(DEFAULT_TEMPLATE)
-
-
-@pytest.fixture(scope="module")
-def cfn(source):
-    return translate(source)
 
 
 def _statements(source, function: str) -> list[dict]:

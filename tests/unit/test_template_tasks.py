@@ -7,21 +7,11 @@ from pathlib import Path
 import pytest
 
 from hub import settings
-from hub.local.template import DEFAULT_TEMPLATE, load_template, translate
+from tests.support.template_fixtures import cfn, source  # noqa: F401 - pytest fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTES = {("GET", "/Task"), ("GET", "/Task/{id}")} | {("POST", f"/Task/{{id}}/${op}")
                                                       for op in ("acknowledge", "assign", "decide", "close")}
-
-
-@pytest.fixture(scope="module")
-def source():
-    return load_template(DEFAULT_TEMPLATE)
-
-
-@pytest.fixture(scope="module")
-def cfn(source):
-    return translate(source)
 
 
 def test_the_task_table_has_owner_alert_and_due_indexes(source):

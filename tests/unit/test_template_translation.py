@@ -4,17 +4,8 @@ from __future__ import annotations
 import pytest
 
 from hub import settings
-from hub.local.template import DEFAULT_TEMPLATE, load_template, serverless_functions, translate
-
-
-@pytest.fixture(scope="module")
-def source():
-    return load_template(DEFAULT_TEMPLATE)
-
-
-@pytest.fixture(scope="module")
-def cfn(source):
-    return translate(source)
+from hub.local.template import load_template, serverless_functions
+from tests.support.template_fixtures import cfn, source  # noqa: F401 - pytest fixtures
 
 
 def _res(cfn, t):
