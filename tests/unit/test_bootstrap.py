@@ -46,11 +46,10 @@ def test_services_get_their_ports_and_settings():
     from hub.bootstrap import rules_service
 
     settings = Settings(alerts_queue_url="alerts.fifo", la_front_door_ods="LAFD009")
-    state, queues, audit = object(), object(), object()
-    svc = rules_service(build(settings, Clients(), clock=lambda: T0, hmac_key=b"k", state=state,
+    state, ledger, queues, audit = object(), object(), object(), object()
+    svc = rules_service(build(settings, Clients(), clock=lambda: T0, hmac_key=b"k", state=state, ledger=ledger,
                               queues=queues, audit=audit))
-    assert (svc.state, svc.queues, svc.audit) == (state, queues, audit)
-    assert not hasattr(svc, "ledger")  # the audit log's business keys keep alerts to one record each
+    assert (svc.state, svc.ledger, svc.queues, svc.audit) == (state, ledger, queues, audit)
     assert svc.alerts_queue_url == "alerts.fifo" and svc.config.la_front_door_ods == "LAFD009"
     assert svc.clock() == T0
 
