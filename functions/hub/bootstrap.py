@@ -285,7 +285,7 @@ def mailbox_service(ports: HubPorts) -> "MailboxService":
 def rules_service(ports: HubPorts) -> "RulesService":
     from hub.service.rules import RulesService
 
-    return RulesService(ports.state, ports.queues, ports.audit, ports.clock, config=ports.rules_config,
+    return RulesService(ports.state, ports.ledger, ports.queues, ports.audit, ports.clock, config=ports.rules_config,
                         alerts_queue_url=ports.settings.alerts_queue_url, hmac_key=ports.hmac_key,
                         tasks=task_service(ports), legal_bases=ports.routing_policy.legal_bases)
 

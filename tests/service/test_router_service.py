@@ -63,7 +63,7 @@ def test_each_recipient_gets_one_readdressed_disclosure_in_its_own_mailbox_audit
     audits = routed(ports)
     assert sorted((r["recipient_kind"], r["recipient_ods"], r["legal_basis"]) for r in audits) == \
         sorted((d.recipient_kind, d.recipient_ods, d.legal_basis) for d in want)
-    assert all(ports.ledger.status(f"disclosure#{r['details']['disclosure_id']}") == "sent" for r in audits)
+    assert all(ports.ledger.status(f"disclosure#{r['details']['disclosure_id']}") == "audited" for r in audits)
     assert ports.queues.messages(ports.settings.rules_queue_url) == [queued]
 
 

@@ -36,6 +36,7 @@ def test_a_bruise_on_an_infant_raises_one_critical_alert_published_audited_and_r
     [rec] = audited(ports)
     assert (rec["rule"], rec["outcome"], rec["message_id"]) == ("non-mobile-bruising", "critical", alert["alert_id"])
     assert rec["child"] == ports.audit.child_hash(kid.nhs_number) and kid.nhs_number not in str(rec)
+    assert ports.ledger.status(f"alert-audit#alert#{alert['alert_id']}") == "audited"
     assert alert["alert_id"] in ports.state.get(kid.nhs_number).ledger  # saved after publishing
 
 

@@ -1,6 +1,6 @@
 """Effect ledger in the idempotency table: which side effects (disclosures, alert audits) are done.
 
-Keys are namespaced by the caller, e.g. `disclosure#<id>` (the router: a copy delivered) or the Task service's.
+Keys are namespaced by the caller, e.g. `disclosure#<id>` or `alert-audit#<type>#<alert id>`.
 """
 from __future__ import annotations
 

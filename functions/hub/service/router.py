@@ -42,15 +42,27 @@ class RouterService:
         injury = next((f for f in msg.facts if isinstance(f, InjuryFact)), None)
         # lets the commissioners' report count CP-plan injuries, including those examined in time
         injury_details = {"injury_key": injury.key, "on_cp_plan": ctx.on_cp_plan} if injury else {}
-        routed: list[AuditEntry] = []
-        try:
-            for d in decide(msg, ctx, policy, self.routing_config):
-                # a notification the hub writes (d.basis) is one per its basis, not per message
-                # MessageHeader.id is unique per sender only: scoped, so another agency's id never suppresses a copy
-                # a notification's basis names the child by NHS number: keyed, as the id reaches the audit details
-                did = disclosure_id(child_ref(f"notification|{d.basis}", self._hmac_key) if d.basis else
-                                    sender_message_id(msg.sender_ods, msg.message_id), d.recipient_kind, d.recipient_ods)
-                entry = AuditEntry(
+        for d in decide(msg, ctx, policy, self.routing_config):
+            # a notification the hub writes (d.basis) is one per its basis, not per message
+            # MessageHeader.id is unique per sender only: scoped, so another agency's id never suppresses a copy
+            # a notification's basis names the child by NHS number: keyed, as the id reaches the audit details
+            did = disclosure_id(child_ref(f"notification|{d.basis}", self._hmac_key) if d.basis else
+                                sender_message_id(msg.sender_ods, msg.message_id), d.recipient_kind, d.recipient_ods)
+            status = self.ledger.status(f"disclosure#{did}")
+            if status is None:
+                payload = readdress(minimise(content_bundle(d, bundle, msg, ctx), d.profile, policy), d,
+                                    new_message_id=did,
+                                    new_bundle_id=str(uuid.uuid5(HUB_NAMESPACE, f"bundle|{did}")))
+                # a conditional write: a copy already in the mailbox (a crash before the ledger mark) stays one
+                self.mailboxes.deliver(MailboxMessage(
+                    ods=d.recipient_ods, message_id=did, kind=d.recipient_kind,
+                    event=d.content if d.basis else msg.event, original_message_id=msg.message_id,
+                    delivered_at=self.clock(), bundle=payload, nhs_number=msg.patient.nhs_number))
+                self.ledger.mark(f"disclosure#{did}", "sent")
+                delivered += 1
+            if status != "audited":
+                # Audit after the delivery, so a crash in between re-audits rather than leaving a disclosure unrecorded.
+                self.audit.append(AuditEntry(
                     action="message.routed", at=self.clock(), actor_ods=msg.sender_ods, actor_kind=msg.sender_kind,
                     event=msg.event, message_id=msg.message_id, nhs_number=msg.patient.nhs_number,
                     recipient_ods=d.recipient_ods, recipient_kind=d.recipient_kind, legal_basis=d.legal_basis,
@@ -59,27 +71,8 @@ class RouterService:
                     outcome="delivered", details={"profile": d.profile, "policy_rule": d.policy_rule,
                                                   "content": d.content,
                                                   "policy_version": d.policy_version, "disclosure_id": did,
-                                                  **injury_details})
-                if self.ledger.status(f"disclosure#{did}") is None:
-                    payload = readdress(minimise(content_bundle(d, bundle, msg, ctx), d.profile, policy), d,
-                                        new_message_id=did,
-                                        new_bundle_id=str(uuid.uuid5(HUB_NAMESPACE, f"bundle|{did}")))
-                    # a conditional write: a copy already in the mailbox (a crash before the ledger mark) stays one
-                    self.mailboxes.deliver(MailboxMessage(
-                        ods=d.recipient_ods, message_id=did, kind=d.recipient_kind,
-                        event=d.content if d.basis else msg.event, original_message_id=msg.message_id,
-                        delivered_at=self.clock(), bundle=payload, nhs_number=msg.patient.nhs_number))
-                    routed.append(entry)  # out of the hub now: on record even if the mark below fails
-                    self.ledger.mark(f"disclosure#{did}", "sent")
-                    delivered += 1
-                else:
-                    routed.append(entry)  # sent by an earlier attempt, which may have died before its audit
-        finally:
-            # Audited in one append after the deliveries, and also when one fails (what went out is on record
-            # before the retry); the business key keeps each disclosure to one record across retries, so no
-            # "audited" ledger mark is needed (one write per disclosure less).
-            if routed:
-                self.audit.append_many(routed)
+                                                  **injury_details}))
+                self.ledger.mark(f"disclosure#{did}", "audited")
         self.queues.send_json(self.rules_queue_url, queued, group_id=group_id(msg, self._hmac_key),
                               dedup_id=sender_message_id(msg.sender_ods, msg.message_id))
         logger.info("message routed", extra={"message_id": msg.message_id, "disclosures": delivered})

@@ -21,17 +21,17 @@ from hub.core.routing.policy import default_policy
 if TYPE_CHECKING:
     from hub.core.messages import Message
     from hub.core.rules import RulesConfig
-    from hub.ports import AuditLog, ChildStateStore, Clock, Queues
+    from hub.ports import AuditLog, ChildStateStore, Clock, DeliveryLedger, Queues
     from hub.service.tasks import TaskService
 
 logger = Logger(child=True)
 
 
 class RulesService:
-    def __init__(self, state: ChildStateStore, queues: Queues, audit: AuditLog,
+    def __init__(self, state: ChildStateStore, ledger: DeliveryLedger, queues: Queues, audit: AuditLog,
                  clock: Clock, *, config: RulesConfig, alerts_queue_url: str, hmac_key: bytes,
                  tasks: TaskService | None = None, legal_bases: Mapping[str, str] | None = None) -> None:
-        self.state, self.queues, self.audit, self.clock = state, queues, audit, clock
+        self.state, self.ledger, self.queues, self.audit, self.clock = state, ledger, queues, audit, clock
         # alert ids are keyed with the hub's secret (never replay's public key): they reach the audit log
         self.config = replace(config, alert_key=hmac_key)
         self.alerts_queue_url = alerts_queue_url
@@ -43,17 +43,18 @@ class RulesService:
     def _publish(self, decision, *, actor: str) -> int:
         # Publish and audit before saving state: the saved alert ledger must not claim an alert that
         # never reached the queue or the audit log, so a retry re-derives it. Queue dedup ids are stable
-        # and the audit log keeps one record per alert and resolution (its business keys).
+        # and an effect ledger keeps the audit to one record per alert and resolution.
         for rec in decision.records:
             dedup = f"{rec['type']}:{rec['alert_id']}"
             self.queues.send_json(self.alerts_queue_url, rec,
                                   group_id=child_ref(rec["nhs_number"], self._hmac_key)[:64], dedup_id=dedup)
-        # one append for the lot: alert.raised/resolved are once per alert id (ONCE_PER) and a relationship change
-        # has its business key, so a retry cannot add a second record and no effect ledger is needed here
-        entries = [self._audit_entry(rec, actor) for rec in decision.records]
-        entries += [self._change_entry(change, actor) for change in decision.changes]
-        if entries:
-            self.audit.append_many(entries)
+        for rec in decision.records:
+            key = f"alert-audit#{rec['type']}#{rec['alert_id']}"
+            if self.ledger.status(key) != "audited":
+                self.audit.append(self._audit_entry(rec, actor))
+                self.ledger.mark(key, "audited")
+        for change in decision.changes:
+            self.audit.append(self._change_entry(change, actor))
         # ---- alert Tasks (hub.service.tasks): created and completed before the state is saved, so a
         # retry re-derives the records and the Tasks' own conditional writes keep them to one each.
         if self.tasks is not None:
