@@ -87,5 +87,7 @@ def verify_audit(ports) -> tuple[bool, str]:
         signed, digest = False, f"the latest signed digest does NOT check: {exc}"
     reports = ports.audit.verify(anchors=anchors)
     intact = signed and all(r.ok for r in reports)
+    problems = [p for r in reports for p in r.problems]
+    where = "".join(f"; {p.kind} at {p.chain} seq {p.seq}: {p.message}" for p in problems[:3])
     return intact, (f"audit log: {'intact' if intact else 'BROKEN'} ({sum(r.checked for r in reports)} records "
-                    f"in {len(reports)} hash chains; {digest})")
+                    f"in {len(reports)} hash chains; {digest}{where})")
