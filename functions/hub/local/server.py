@@ -11,8 +11,8 @@ HOST = "127.0.0.1"
 
 # moto's DynamoDB backend is not thread-safe: a TransactWriteItems racing another write on the server's
 # request threads can fail half-way ("dictionary changed size during iteration", HTTP 500) with some of
-# its items written, which real DynamoDB never does. DynamoDB requests are served one at a time; the
-# other services (SQS long polls among them) stay concurrent.
+# its items written, which real DynamoDB never does. DynamoDB requests are served one at a time, by one
+# lock for the process as moto's backends are per process; the other services (SQS long polls) stay concurrent.
 _DYNAMODB_LOCK = threading.RLock()
 
 

@@ -89,15 +89,13 @@ class LocalStack:
             reuse = os.environ.get("HUB_LOCAL_STACK_FILE")
             if self.server is None and reuse and Path(reuse).exists():
                 info = StackInfo.load(reuse)
-                if info.endpoint_url.rstrip("/") != self.endpoint.rstrip("/"):
-                    pass
-                elif self.parameters:
-                    # that deployment has its own parameters: a stack asked for others gets resources of its own
-                    # (silently reusing it once left a police force mapping unset on LocalStack)
-                    if self.stack_name == info.stack_name:
+                if info.endpoint_url.rstrip("/") == self.endpoint.rstrip("/"):
+                    if not self.parameters:
+                        self.stack_info = info
+                    elif self.stack_name == info.stack_name:
+                        # that deployment has its own parameters: a stack asked for others gets resources of its
+                        # own (silently reusing it once left a police force mapping unset on LocalStack)
                         self.stack_name = f"{self.stack_name}-{uuid.uuid4().hex[:8]}"
-                else:
-                    self.stack_info = info
             if self.stack_info is None:
                 self.stack_info = deploy(self.template_path, session=self.session, endpoint_url=self.endpoint,
                                          stack_name=self.stack_name, parameters=self.parameters, save_to=False)
