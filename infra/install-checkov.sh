@@ -11,6 +11,6 @@ exec 9>"$VENV.lock"
 flock 9  # make test installs it in the background while the tests that need it may ask too
 if [ ! -x "$VENV/bin/checkov" ]; then
   "$PY" -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check "checkov==3.3.30"
+  bash "$ROOT/tools/pip-install.sh" "$VENV/bin/python" "checkov==3.3.30"
 fi
 "$VENV/bin/checkov" --version

@@ -24,13 +24,13 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import localstack" 2>
   echo "[localstack] installing localstack-core into $VENV (about 2 minutes uncached)"
   t0=$(date +%s)
   "$PY313" -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -c "$HERE/constraints.txt" "localstack-core[runtime]"
+  bash "$ROOT/tools/pip-install.sh" "$VENV/bin/python" -c "$HERE/constraints.txt" "localstack-core[runtime]"
   echo "[localstack] installed in $(( $(date +%s) - t0 )) s"
 fi
 # the provider plugin: reinstall when its sources change
 STAMP="$VENV/.hub-plugin.sha"
 SHA="$(cat "$HERE"/plugin/pyproject.toml "$HERE"/plugin/hub_localstack_plugin/*.py | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$SHA" ]; then
-  "$VENV/bin/pip" install -q --disable-pip-version-check -c "$HERE/constraints.txt" "$HERE/plugin"
+  bash "$ROOT/tools/pip-install.sh" "$VENV/bin/python" -c "$HERE/constraints.txt" --no-deps --force-reinstall "$HERE/plugin"
   echo "$SHA" > "$STAMP"
 fi
