@@ -12,7 +12,7 @@ import copy
 import pytest
 
 from hub.local.template import DEFAULT_TEMPLATE, load_template, translate
-from test_security_posture import run_checkov
+from test_security_posture import run_checkov_many
 
 AUDIT_TABLE_CRUD = {  # what SAM's DynamoDBCrudPolicy expands to: the old template's grant
     "Effect": "Allow",
@@ -106,6 +106,7 @@ MUTATIONS = {
     "digest bucket without object lock": ("CKV_HUB_7", "AWS::S3::Bucket.AuditDigestBucket", _no_object_lock),
     "digest every hour": ("CKV_HUB_8", "AWS::Events::Rule.<digest>", _digest_every_hour),
 }
+pytestmark = pytest.mark.xdist_group("checkov")  # on the worker that runs test_security_posture
 CUSTOM = ("CKV_HUB_4", "CKV_HUB_5", "CKV_HUB_6", "CKV_HUB_7", "CKV_HUB_8")
 
 
@@ -126,9 +127,7 @@ def checked(cfn, tmp_path_factory):
     second = copy.deepcopy(cfn)
     _admin_may_decrypt(second["Resources"])
     second["Resources"][_digest_rule(second)]["Properties"]["ScheduleExpression"] = "cron(0 * * * ? *)"
-    return {"good": run_checkov(cfn, tmp_path_factory.mktemp("good")),
-            "bad": run_checkov(bad, tmp_path_factory.mktemp("bad")),
-            "second": run_checkov(second, tmp_path_factory.mktemp("second"))}
+    return run_checkov_many({"good": cfn, "bad": bad, "second": second}, tmp_path_factory.mktemp("checkov"))
 
 
 def _resource(cfn, resource: str) -> str:

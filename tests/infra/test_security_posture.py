@@ -21,6 +21,9 @@ import pytest
 from hub.local.template import REPO_ROOT, translate
 from tests.support.template_fixtures import cfn, source  # noqa: F401 - pytest fixtures
 
+# one worker runs both checkov modules, so neither runs checkov twice in a test session
+pytestmark = pytest.mark.xdist_group("checkov")
+
 CHECKS_DIR = REPO_ROOT / "infra" / "checkov"
 SUPPRESSIONS = REPO_ROOT / "infra" / "SUPPRESSIONS.md"
 
@@ -37,10 +40,18 @@ def _checkov_bin() -> str:
 
 def run_checkov(cfn: dict, tmp: Path) -> dict[str, set[tuple[str, str]]]:
     """Run checkov over a translated template; {'passed'|'failed': {(check_id, 'Type.LogicalId')}}."""
-    path = tmp / "template.json"
-    path.write_text(json.dumps(cfn, indent=1))
+    return run_checkov_many({"template": cfn}, tmp)["template"]
+
+
+def run_checkov_many(templates: dict[str, dict], tmp: Path) -> dict[str, dict[str, set[tuple[str, str]]]]:
+    """One checkov run over several translated templates (its start-up is most of a run's ~10 s);
+    {name: {'passed'|'failed': {(check_id, 'Type.LogicalId')}}}."""
+    folder = tmp / "templates"
+    folder.mkdir()
+    for name, cfn in templates.items():
+        (folder / f"{name}.json").write_text(json.dumps(cfn, indent=1))
     proc = subprocess.run(
-        [_checkov_bin(), "-f", str(path), "--framework", "cloudformation", "-o", "json", "--skip-download",
+        [_checkov_bin(), "-d", str(folder), "--framework", "cloudformation", "-o", "json", "--skip-download",
          "--external-checks-dir", str(CHECKS_DIR)],
         capture_output=True, text=True, timeout=300, env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
     )
@@ -49,10 +60,12 @@ def run_checkov(cfn: dict, tmp: Path) -> dict[str, set[tuple[str, str]]]:
     report = json.loads(proc.stdout)
     report = report[0] if isinstance(report, list) else report
     res = report["results"]
-    return {
-        "passed": {(c["check_id"], c["resource"]) for c in res["passed_checks"]},
-        "failed": {(c["check_id"], c["resource"]) for c in res["failed_checks"]},
-    }
+    out = {name: {"passed": set(), "failed": set()} for name in templates}
+    for kind, checks in (("passed", res["passed_checks"]), ("failed", res["failed_checks"])):
+        for c in checks:
+            out[Path(c["file_path"]).stem][kind].add((c["check_id"], c["resource"]))
+    assert all(r["passed"] for r in out.values()), "checkov checked not every template"
+    return out
 
 
 def suppressions() -> list[tuple[str, str, str]]:
@@ -69,8 +82,15 @@ def _suppressed(check: str, resource: str, rows) -> bool:
 
 
 @pytest.fixture(scope="module")
-def results(cfn, tmp_path_factory):
-    return run_checkov(cfn, tmp_path_factory.mktemp("checkov"))
+def reports(source, cfn, tmp_path_factory):
+    """The template and a mutated copy (see _mutated), checked in one checkov run."""
+    return run_checkov_many({"template": cfn, "mutated": translate(_mutated(source))},
+                            tmp_path_factory.mktemp("checkov"))
+
+
+@pytest.fixture(scope="module")
+def results(reports):
+    return reports["template"]
 
 
 def test_security_checkov_reports_no_unsuppressed_failure(results):
@@ -142,8 +162,8 @@ def test_security_check_ran_and_passed_for_every_resource_of_type(results, cfn, 
         assert (check, res) in results["passed"], f"{check} did not pass on {res}"
 
 
-def test_security_mutated_template_fails_the_checks(source, tmp_path):
-    # GIVEN a copy of the template with protections removed
+def _mutated(source: dict) -> dict:
+    """A copy of the template with protections removed."""
     bad = copy.deepcopy(source)
     r = bad["Resources"]
     del r["ValidatedQueue"]["Properties"]["KmsMasterKeyId"]
@@ -158,8 +178,12 @@ def test_security_mutated_template_fails_the_checks(source, tmp_path):
     r["AuditApiFunction"]["Properties"]["Events"]["AuditQuery"]["Properties"]["Auth"] = {"Authorizer": "NONE"}
     r["RulesFunction"]["Properties"]["Policies"].append({"Statement": [{"Effect": "Allow", "Action": "*",
                                                                          "Resource": "*"}]})
-    # WHEN checked
-    failed = run_checkov(translate(bad), tmp_path)["failed"]
+    return bad
+
+
+def test_security_mutated_template_fails_the_checks(reports):
+    # GIVEN a copy of the template with protections removed (_mutated), WHEN checked
+    failed = reports["mutated"]["failed"]
     # THEN each removal is reported
     expected = {
         ("CKV_AWS_27", "AWS::SQS::Queue.ValidatedQueue"),
