@@ -85,9 +85,37 @@ def _storage(st) -> dict:
     return out
 
 
+def _send_until(api_url: str, bodies: list[bytes], tokens: dict, workers: int, deadline: float) -> list:
+    """send_all, except that nothing more is sent once `deadline` (perf_counter) has passed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.support.agency_http import send_one, sender_of
+
+    def job(pair):
+        i, body = pair
+        if time.perf_counter() > deadline:
+            return None
+        return send_one(api_url, i, body, tokens.get(sender_of(body) or ""))
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return [r for r in pool.map(job, enumerate(bodies)) if r is not None]
+
+
+def _dead_lettered(st) -> int:
+    """Messages in the stack's dead-letter queues after the run (nothing accepted may end there)."""
+    sqs = st.client("sqs")
+    total = 0
+    for url in sqs.list_queues().get("QueueUrls", []):
+        if "dlq" in url.rsplit("/", 1)[-1].lower():
+            a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            total += sum(int(v) for v in a.values())
+    return total
+
+
 def measure(messages: int = 10_000, children: int = 1_000, workers: int = 4, separate: bool = False,
             drain_timeout: float = 3600, concurrency: int = 4, serial: bool = False, atomic_head: bool = False,
-            sample: bool = False) -> dict:
+            sample: bool = False, budget: float | None = None) -> dict:
     import threading
 
     from bench.aws_calls import install
@@ -126,9 +154,12 @@ def measure(messages: int = 10_000, children: int = 1_000, workers: int = 4, sep
             counter.enabled = True
             sampler = Sampler().start() if sample else None
             cpu0, t0 = time.process_time(), time.perf_counter()
-            results = send_all(st.api_url, cohort.bodies, tokens, workers=workers)
+            if budget:  # the soak: stop submitting at the deadline, then drain what was accepted
+                results = _send_until(st.api_url, cohort.bodies, tokens, workers, t0 + budget)
+            else:
+                results = send_all(st.api_url, cohort.bodies, tokens, workers=workers)
             t_sent = time.perf_counter()
-            drained = st.runtime.drain(timeout=drain_timeout)
+            drained = st.runtime.drain(timeout=min(drain_timeout, budget) if budget else drain_timeout)
             t_done = time.perf_counter()
             cpu = time.process_time() - cpu0
             counter.enabled = False
@@ -141,6 +172,7 @@ def measure(messages: int = 10_000, children: int = 1_000, workers: int = 4, sep
 
             outbox = len(hub.mailboxes.stale(datetime(9999, 1, 1, tzinfo=timezone.utc), limit=10**6))  # in mailboxes
             storage = _storage(st)
+            dead = _dead_lettered(st)
             composition.use(None)
     finally:
         if proc is not None:
@@ -159,15 +191,16 @@ def measure(messages: int = 10_000, children: int = 1_000, workers: int = 4, sep
         else:
             os.environ["AWS_ENDPOINT_URL"] = saved
     accepted = statuses.get("202", 0)
-    return {"messages": messages, "children": min(children, messages), "workers": workers,
+    sent = len(results)
+    return {"messages": messages, "sent": sent, "budget_seconds": budget, "dead_lettered": dead, "children": min(children, messages), "workers": workers,
             "audit_head": "atomic (as in AWS)" if atomic_head else "claim (emulator default)",
             "runtime": "serial (before)" if serial else f"concurrent ({concurrency} batches per mapping)",
             "aws_calls": counter.report(max(1, accepted)), "storage_bytes": storage,
             "busy_thread_samples": cpu_shares, "busy_top_frames": sampler.top() if sampler else {},
             "emulator": "separate process" if separate else "in process", "statuses": statuses,
             "drained": drained, "send_seconds": t_sent - t0, "total_seconds": t_done - t0,
-            "ingest_per_second": messages / (t_sent - t0), "end_to_end_per_second": messages / (t_done - t0),
-            "hub_process_cpu_ms_per_message": cpu / messages * 1000,
+            "ingest_per_second": sent / (t_sent - t0), "end_to_end_per_second": sent / (t_done - t0),
+            "hub_process_cpu_ms_per_message": cpu / max(1, sent) * 1000,
             "alert_records": alerts["visible"], "deliveries": outbox}
 
 
@@ -181,14 +214,16 @@ def main() -> int:
     ap.add_argument("--serial", action="store_true", help="the runtime as before: one invocation at a time")
     ap.add_argument("--sample", action="store_true", help="sample threads to see where CPU goes (costs CPU)")
     ap.add_argument("--atomic-head", action="store_true", help="audit log as deployed (TransactWriteItems per append)")
+    ap.add_argument("--budget", type=float, help="soak: stop sending after this many seconds, drain as long again")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     res = measure(args.messages, args.children, args.workers, args.separate_emulator,
-                  concurrency=args.concurrency, serial=args.serial, atomic_head=args.atomic_head, sample=args.sample)
+                  concurrency=args.concurrency, serial=args.serial, atomic_head=args.atomic_head, sample=args.sample,
+                  budget=args.budget)
     if args.json:
         print(json.dumps(res))
     else:
-        print(f"{res['messages']} messages, {res['children']} children, {res['workers']} senders, emulator "
+        print(f"{res['sent']} of {res['messages']} messages sent, {res['dead_lettered']} dead-lettered, {res['children']} children, {res['workers']} senders, emulator "
               f"{res['emulator']}: {res['end_to_end_per_second']:.1f} msg/s end to end "
               f"({res['total_seconds']:.0f} s), ingest {res['ingest_per_second']:.1f} msg/s; statuses {res['statuses']}; "
               f"{res['deliveries']} deliveries, {res['alert_records']} alert records; "
@@ -202,7 +237,7 @@ def main() -> int:
         if res["busy_thread_samples"]:
             print(f"busy thread samples by owner: {res['busy_thread_samples']}")
             print(f"innermost frames of busy samples: {res['busy_top_frames']}")
-    return 0 if res["drained"] and set(res["statuses"]) == {"202"} else 1
+    return 0 if res["drained"] and set(res["statuses"]) == {"202"} and not res["dead_lettered"] else 1
 
 
 if __name__ == "__main__":

@@ -69,6 +69,16 @@ def e2e_ab(messages: int) -> dict:
     return {"serial": serial, "concurrent": concurrent}
 
 
+def projection(r: dict) -> dict:
+    """bench/projection.py's monthly cost from this run's end-to-end calls and storage, at 1x and 10x."""
+    from bench.projection import project
+
+    if "e2e" not in r:
+        raise RuntimeError("the projection needs the e2e benchmark's figures: run it with --only e2e projection")
+    cpu_ms = r.get("cpu", {}).get("ms_per_message", {}).get("total", 1.9)
+    return {scale: project(r["e2e"], cpu_ms, 256, 2e6 * scale, 12e6, 4.0) for scale in (1, 10)}
+
+
 def _row(rows, name, measured, baseline, ratio, goal, met):
     rows.append([name, measured, baseline, ratio, goal, "yes" if met else ("NO" if met is not None else "-")])
 
@@ -126,6 +136,24 @@ def build_table(r: dict) -> tuple[list[list[str]], bool]:
             for fn, n in calls["by_function"].items():
                 ops = ", ".join(f"{op} {v:g}" for op, v in sorted(calls["by_operation"][fn].items(), key=lambda x: -x[1]))
                 _row(rows, f"AWS calls per message: {fn}", f"{n:.2f}", "-", "-", ops, None)
+    if "soak" in r:
+        k = r["soak"]
+        done = k["sent"] == k["messages"] and k["drained"] and k["total_seconds"] <= k["budget_seconds"]
+        lost = k["dead_lettered"] + sum(v for c, v in k["statuses"].items() if c != "202")
+        _row(rows, f"soak: {k['messages']:,} msgs, {k['children']:,} children, embedded stack",
+             f"{k['sent']:,} sent in {k['budget_seconds']:.0f} s, drained {'yes' if k['drained'] else 'NO'}, "
+             f"{lost} not accepted or dead-lettered", f"{k['messages']:,} msgs",
+             f"{k['sent'] / k['messages']:.2f} of them; {k['end_to_end_per_second']:.1f} msg/s",
+             f"all in <= {k['budget_seconds']:.0f} s, none lost", done and lost == 0)
+    if "projection" in r:
+        for scale, x in sorted(r["projection"].items()):
+            top = sorted(x["monthly_usd"].items(), key=lambda kv: -kv[1])[:2]
+            share = ", ".join(f"{name} {v / x['total_usd']:.0%}" for name, v in top)
+            i = x["inputs"]
+            _row(rows, f"national projection {scale}x: {i['messages_per_month'] / 30.44 / 1e6:.0f} M msgs/day, "
+                 f"{i['children'] / 1e6:.0f} M children, eu-west-2 list prices", f"${x['total_usd']:,.0f}/month",
+                 f"{i['calls_per_message']:.1f} calls, {i['gb_s_per_message']:.3f} GB-s/msg", "-",
+                 f"(info) largest: {share}", None)
     if "e2e_ab" in r:
         a, b = r["e2e_ab"]["serial"], r["e2e_ab"]["concurrent"]
         _row(rows, f"local runtime: concurrent vs serial, {a['messages']} msgs side by side",
@@ -163,11 +191,14 @@ def main() -> int:
     ap.add_argument("--e2e-children", type=int, default=100)
     ap.add_argument("--ab-messages", type=int, default=200, help="size of the serial vs concurrent runtime runs")
     ap.add_argument("--sweep-children", type=int, default=100_000, help="state table size for the sweep memory run")
+    ap.add_argument("--soak-messages", type=int, default=10_000)
+    ap.add_argument("--soak-budget", type=float, default=300, help="seconds the soak may take (issue 15: 5 minutes)")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run, not for RESULTS.md)")
     ap.add_argument("--no-write", action="store_true")
-    ap.add_argument("--only", nargs="*", choices=["validation", "coldstart", "cpu", "memory", "sweep", "e2e", "e2e_ab"])
+    steps_all = ["validation", "coldstart", "cpu", "memory", "sweep", "e2e", "e2e_ab", "soak", "projection"]
+    ap.add_argument("--only", nargs="*", choices=steps_all)
     args = ap.parse_args()
-    wanted = set(args.only or ["validation", "coldstart", "cpu", "memory", "sweep", "e2e", "e2e_ab"])
+    wanted = set(args.only or steps_all)
     r: dict = {}
     durations: dict = {}
     steps = [
@@ -179,6 +210,9 @@ def main() -> int:
         ("e2e", lambda: _json(["bench/bench_e2e.py", "--messages", str(args.e2e_messages),
                                "--children", str(args.e2e_children)])),
         ("e2e_ab", lambda: e2e_ab(args.ab_messages)),
+        ("soak", lambda: _json(["bench/bench_e2e.py", "--messages", str(args.soak_messages), "--children",
+                                str(args.soak_messages // 10), "--budget", str(args.soak_budget)])),
+        ("projection", lambda: projection(r)),
     ]
     for name, fn in steps:
         if name not in wanted:
