@@ -61,6 +61,23 @@ def _error_response(url: str, service: str, status: int, code: str) -> AWSRespon
     return AWSResponse(url, status, headers, _Raw(body))
 
 
+@contextmanager
+def quick_throttle_backoff(scale: float = 0.05):
+    """botocore backs off 0-1 s, doubling, before retrying a throttled call, and each wait holds the played
+    Lambda's one container: ~140 injected throttles kept the fault suite waiting ~2 minutes. While this is
+    active, throttles back off on the scale of other errors (the retries and the retry quota are unchanged,
+    and the hub never sees the delay), so the suite spends its time on faults, not on sleeping."""
+    from botocore.retries.standard import ExponentialBackoff
+
+    config = ExponentialBackoff._DEFAULT_BACKOFF_CONFIG
+    saved = config["throttling_base_scale"]
+    config["throttling_base_scale"] = scale
+    try:
+        yield
+    finally:
+        config["throttling_base_scale"] = saved
+
+
 class FaultInjector:
     def __init__(self, *, attempt_rate: float = 0.0, call_rate: float = 0.0, seed: int = 0,
                  operations: set[str] | None = None, match=None, limit: int | None = None, crash: bool = False):

@@ -17,7 +17,7 @@ from collections import Counter
 import pytest
 
 from tests.reliability.accounting import collect, dlq_depths, expected_disclosures, redrive_all
-from tests.reliability.faults import FaultInjector
+from tests.reliability.faults import FaultInjector, quick_throttle_backoff
 from tests.reliability.support import SOAK, pii_needles, stack_ports
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reliability-faults")]
@@ -74,7 +74,7 @@ def chaos(stack_env):
     _faulty_hub(stack_env, injector)
     results: list = []
     try:
-        with injector.active():
+        with injector.active(), quick_throttle_backoff():
             t = _send_in_background(stack_env, thirds[0], results)
             t.join()
             t = _send_in_background(stack_env, thirds[1], results)
