@@ -201,13 +201,21 @@ def generate() -> str:
         out.append("")
         td = f"_{name}" if name in choice_groups else name
         out.append(f'{td} = TypedDict("{name}", {{')
-        out.extend(done[name])
+        if name == "Extension":
+            # Extension contains Extensions: pydantic resolves a TypedDict's own name to the TypedDict itself, so
+            # nested extensions would skip the validator below (and so ext-1); another name reaches the validator
+            out.extend(line.replace("list[Extension]", "list[NestedExtension]") for line in done[name])
+        else:
+            out.extend(done[name])
         out.append("}, total=False)")
         out.append(f"{td}.__pydantic_config__ = FHIR_CONFIG  # type: ignore[attr-defined]")
         if name in choice_groups:
             groups = {g: tuple(v) for g, v in choice_groups[name].items()}
+            ext1 = ", ext1=True" if name == "Extension" else ""  # FHIR's ext-1, checked with the value[x] choice
             out.append(f"{name} = Annotated[{td}, AfterValidator(choice_check({groups!r}, "
-                       f"{tuple(required_choices.get(name, ()))!r}))]")
+                       f"{tuple(required_choices.get(name, ()))!r}{ext1}))]")
+            if name == "Extension":
+                out.append("NestedExtension = Extension")
         out.append("")
     out.append("")
     out.append("AnyResource = Annotated[")

@@ -17,6 +17,7 @@ from hub.core.validation.authorisation import check_caller
 from hub.core.validation.bundle_checks import check_bundle, check_references
 from hub.core.validation.focus_checks import business_key, check_patient_ref
 from hub.core.validation.header_checks import check_header
+from hub.core.validation.invariants import check_invariants
 from hub.core.validation.limits import MAX_ISSUES
 from hub.core.validation.outcome import issue
 from hub.core.validation.patient_checks import check_patient
@@ -74,6 +75,7 @@ class MessageChecker:
         if not self.entries and not self.by_url:
             return None
         check_references(self, refs, locate)
+        check_invariants(self)
         focus = check_header(self)
         patient = self.patient = check_patient(self)
         check_caller(self)

@@ -572,7 +572,7 @@ Signature.__pydantic_config__ = FHIR_CONFIG  # type: ignore[attr-defined]
 
 _Extension = TypedDict("Extension", {
     "fhir_comments": "FhirComments",
-    "extension": "Annotated[list[Extension], Field(min_length=1)]",
+    "extension": "Annotated[list[NestedExtension], Field(min_length=1)]",
     "id": "FhirString",
     "url": "Required[FhirUri]",
     "valueAddress": "Address",
@@ -628,7 +628,8 @@ _Extension = TypedDict("Extension", {
     "valueUuid": "FhirUuid",
 }, total=False)
 _Extension.__pydantic_config__ = FHIR_CONFIG  # type: ignore[attr-defined]
-Extension = Annotated[_Extension, AfterValidator(choice_check({'value': ('valueAddress', 'valueAge', 'valueAnnotation', 'valueAttachment', 'valueBase64Binary', 'valueBoolean', 'valueCanonical', 'valueCode', 'valueCodeableConcept', 'valueCodeableReference', 'valueCoding', 'valueContactDetail', 'valueContactPoint', 'valueContributor', 'valueCount', 'valueDataRequirement', 'valueDate', 'valueDateTime', 'valueDecimal', 'valueDistance', 'valueDosage', 'valueDuration', 'valueExpression', 'valueHumanName', 'valueId', 'valueIdentifier', 'valueInstant', 'valueInteger', 'valueMarkdown', 'valueMoney', 'valueOid', 'valueParameterDefinition', 'valuePeriod', 'valuePositiveInt', 'valueQuantity', 'valueRange', 'valueRatio', 'valueRatioRange', 'valueReference', 'valueRelatedArtifact', 'valueSampledData', 'valueSignature', 'valueString', 'valueTime', 'valueTiming', 'valueTriggerDefinition', 'valueUnsignedInt', 'valueUri', 'valueUrl', 'valueUsageContext', 'valueUuid')}, ()))]
+Extension = Annotated[_Extension, AfterValidator(choice_check({'value': ('valueAddress', 'valueAge', 'valueAnnotation', 'valueAttachment', 'valueBase64Binary', 'valueBoolean', 'valueCanonical', 'valueCode', 'valueCodeableConcept', 'valueCodeableReference', 'valueCoding', 'valueContactDetail', 'valueContactPoint', 'valueContributor', 'valueCount', 'valueDataRequirement', 'valueDate', 'valueDateTime', 'valueDecimal', 'valueDistance', 'valueDosage', 'valueDuration', 'valueExpression', 'valueHumanName', 'valueId', 'valueIdentifier', 'valueInstant', 'valueInteger', 'valueMarkdown', 'valueMoney', 'valueOid', 'valueParameterDefinition', 'valuePeriod', 'valuePositiveInt', 'valueQuantity', 'valueRange', 'valueRatio', 'valueRatioRange', 'valueReference', 'valueRelatedArtifact', 'valueSampledData', 'valueSignature', 'valueString', 'valueTime', 'valueTiming', 'valueTriggerDefinition', 'valueUnsignedInt', 'valueUri', 'valueUrl', 'valueUsageContext', 'valueUuid')}, (), ext1=True))]
+NestedExtension = Extension
 
 
 Reference = TypedDict("Reference", {

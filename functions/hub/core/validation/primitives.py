@@ -60,8 +60,9 @@ def _collect_reference(value: str, info: ValidationInfo) -> str:
 FhirReference = Annotated[FhirString, AfterValidator(_collect_reference)]
 
 
-def choice_check(groups: dict[str, tuple[str, ...]], required: tuple[str, ...]):
-    """An after-validator: each choice element ([x]) at most once; required ones exactly once."""
+def choice_check(groups: dict[str, tuple[str, ...]], required: tuple[str, ...], ext1: bool = False):
+    """An after-validator: each choice element ([x]) at most once; required ones exactly once. ``ext1`` (for
+    Extension): FHIR's ext-1 too, either sub-extensions or a value[x], never both and never neither."""
     group_of = {name: g for g, names in groups.items() for name in names}
 
     def check(value: dict) -> dict:
@@ -76,6 +77,9 @@ def choice_check(groups: dict[str, tuple[str, ...]], required: tuple[str, ...]):
         for g in required:
             if g not in seen:
                 raise PydanticCustomError("choice_missing", "{group}[x] is required", {"group": g})
+        if ext1 and ("value" in seen) == bool(value.get("extension")):
+            raise PydanticCustomError("ext_1", "ext-1: an extension must have either extensions or a value[x], {how}",
+                                      {"how": "not both" if "value" in seen else "and has neither"})
         return value
 
     return check

@@ -43,6 +43,7 @@ _ERROR_CODES = {
     "recursion_loop": "too-long",
     "choice_multiple": "structure",
     "choice_missing": "required",
+    "ext_1": "invariant",
 }
 _DIAG = {
     "dict_type": "must be a JSON object (a FHIR complex type)",
