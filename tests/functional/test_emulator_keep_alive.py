@@ -41,7 +41,7 @@ def test_one_connection_serves_consecutive_requests_of_different_services(moto):
     conn = _connect(endpoint)
     for _ in range(3):  # the second request is the one werkzeug's discard would have swallowed
         status, body = _dynamodb(conn, "ListTables", {})
-        assert (status, body) == (200, {"TableNames": []})
+        assert status == 200 and isinstance(body["TableNames"], list)  # moto's tables are per process
     conn.request("POST", "/", body=json.dumps({"QueueNamePrefix": "none"}), headers={
         "X-Amz-Target": "AmazonSQS.ListQueues", "Content-Type": "application/x-amz-json-1.0",
         "Authorization": SIGNED.format(svc="sqs")})
@@ -61,7 +61,7 @@ def test_a_body_the_server_does_not_read_does_not_become_the_next_request(moto):
     r.read()
     assert r.status == 200
     status, body = _dynamodb(conn, "ListTables", {})
-    assert (status, body) == (200, {"TableNames": []})
+    assert status == 200 and isinstance(body["TableNames"], list)
 
 
 def test_stopping_the_server_ends_kept_alive_connections(moto):
