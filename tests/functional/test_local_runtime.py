@@ -195,13 +195,13 @@ def test_local_runtime_handler_exception_fails_whole_batch(runtime, stack_info):
 
 
 def test_local_runtime_failed_record_redrives_to_dlq_by_max_receive_count(stack_info):
-    import fx_worker
-
     sqs = boto3.client("sqs")
-    fx_worker.SEEN.clear()
     # GIVEN failed records become visible again at once (fast local retries)
     rt = _runtime(stack_info, poll_wait_seconds=0, failed_visibility_timeout=0)
-    rt.handler("FxWorkerFunction")
+    rt.handler("FxWorkerFunction")  # loads fx_worker from its CodeUri (on this worker, maybe for the first time)
+    import fx_worker
+
+    fx_worker.SEEN.clear()
     _send(stack_info.resources["WorkQueue"], "fail-always", "x")
     _send(stack_info.resources["WorkQueue"], "ok-once", "y")
     # WHEN drained
@@ -216,10 +216,11 @@ def test_local_runtime_failed_record_redrives_to_dlq_by_max_receive_count(stack_
 
 
 def test_local_runtime_api_to_queue_to_worker_with_pollers_running(stack_info):
-    import fx_worker
-
-    fx_worker.SEEN.clear()
     with _runtime(stack_info, poll_wait_seconds=1) as rt:
+        rt.handler("FxWorkerFunction")  # loads fx_worker from its CodeUri (on this worker, maybe for the first time)
+        import fx_worker
+
+        fx_worker.SEEN.clear()
         status, _ = _request(rt, "POST", "/$process-message", b"hello-through", {"Authorization": "Bearer allow"})
         assert status == 202
         assert rt.drain(timeout=30) is True

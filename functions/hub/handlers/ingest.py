@@ -52,7 +52,9 @@ def openapi():
     return Response(200, "application/json", files("hub").joinpath("data/openapi.json").read_text(encoding="utf-8"))
 
 
-app = APIGatewayRestResolver(enable_validation=True)
+# No Powertools request validation: the route takes no parameters and the hub validates the body itself,
+# and building it was ~70 ms of every cold start (import 322 -> 251 ms against boto3's 174: 1.85x -> 1.44x)
+app = APIGatewayRestResolver()
 app.include_router(router)
 
 
