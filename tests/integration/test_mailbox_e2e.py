@@ -168,6 +168,7 @@ def _leaky_concern(nhs: str) -> bytes:
     obs["contained"] = [{"resourceType": "Observation", "id": "n1", "status": "final", "code": {"text": "x"},
                          "text": {"status": "generated",
                                   "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{LEAKS["contained"]}</div>'}}]
+    obs["derivedFrom"] = [{"reference": "#n1"}]  # FHIR's dom-3: a contained resource is referred to from its resource
     obs["meta"] = {"tag": [{"system": "https://police.example/tags", "code": "n", "display": LEAKS["meta.tag.display"]}]}
     obs["subject"]["display"] = LEAKS["subject.display"]
     obs["_status"] = {"extension": [{"url": "https://police.example/fhir/StructureDefinition/note",
