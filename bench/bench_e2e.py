@@ -101,18 +101,6 @@ def _send_until(api_url: str, bodies: list[bytes], tokens: dict, workers: int, d
         return [r for r in pool.map(job, enumerate(bodies)) if r is not None]
 
 
-def _dead_lettered(st) -> int:
-    """Messages in the stack's dead-letter queues after the run (nothing accepted may end there)."""
-    sqs = st.client("sqs")
-    total = 0
-    for url in sqs.list_queues().get("QueueUrls", []):
-        if "dlq" in url.rsplit("/", 1)[-1].lower():
-            a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-            total += sum(int(v) for v in a.values())
-    return total
-
-
 def measure(messages: int = 10_000, children: int = 1_000, workers: int = 4, separate: bool = False,
             drain_timeout: float = 3600, concurrency: int = 4, serial: bool = False, atomic_head: bool = False,
             sample: bool = False, budget: float | None = None) -> dict:
@@ -121,6 +109,7 @@ def measure(messages: int = 10_000, children: int = 1_000, workers: int = 4, sep
     from bench.aws_calls import install
     from bench.sampler import Sampler
     from bench.common import Quiet
+    from tests.reliability.accounting import dlq_depths
     from tests.support.agencies import issue_keys
     from tests.support.agency_http import send_all
     from tests.support.cohort import synthetic_cohort
@@ -172,7 +161,7 @@ def measure(messages: int = 10_000, children: int = 1_000, workers: int = 4, sep
 
             outbox = len(hub.mailboxes.stale(datetime(9999, 1, 1, tzinfo=timezone.utc), limit=10**6))  # in mailboxes
             storage = _storage(st)
-            dead = _dead_lettered(st)
+            dead = sum(dlq_depths(hub, st.stack_info).values())  # nothing accepted may end there
             composition.use(None)
     finally:
         if proc is not None:

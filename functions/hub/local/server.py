@@ -22,7 +22,7 @@ def _serialise_dynamodb(app):
         if str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_"):
             with _DYNAMODB_LOCK:
                 return _whole(app(environ, start_response))
-        return _whole(app(environ, start_response))
+        return app(environ, start_response)
     return wsgi
 
 
@@ -86,8 +86,6 @@ class _WerkzeugSelectors:
 
 
 def _server_class():
-    import socket as _socket
-
     import werkzeug.serving
 
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -151,7 +149,7 @@ def _server_class():
                 conns, self._open = list(self._open), set()
             for conn in conns:
                 try:
-                    conn.shutdown(_socket.SHUT_RDWR)
+                    conn.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
 
