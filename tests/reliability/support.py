@@ -27,6 +27,23 @@ class StackEnv:
         return self.stack.runtime
 
 
+def shorten_visibility_timeouts(info, seconds: int) -> dict[str, int]:
+    """Give every queue a function consumes a visibility timeout of `seconds`; returns the old ones.
+    A message whose consumer died (the runtime restarted, the emulator went away before the delete)
+    comes back only when its visibility timeout ends, 2-3 minutes in template.yaml; a test about that
+    recovery need not wait so long to see it. `seconds` must still outlast one batch's processing."""
+    from hub.local.hub_ports import emulator_session
+
+    sqs = emulator_session(info.region).client("sqs", endpoint_url=info.endpoint_url)
+    urls = {ev["queue_url"] for spec in info.functions.values() for ev in spec.events if ev["type"] == "SQS"}
+    old = {}
+    for url in sorted(urls):
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]
+        old[url] = int(attrs["VisibilityTimeout"])
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": str(seconds)})
+    return old
+
+
 def stack_ports(info):
     """Ports on the embedded stack `info` describes: a fresh composition, with its own clients and services."""
     from hub.local.hub_ports import stack_ports as ports_on  # the emulator's credentials come with its session

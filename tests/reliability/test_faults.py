@@ -18,12 +18,14 @@ import pytest
 
 from tests.reliability.accounting import collect, dlq_depths, expected_disclosures, redrive_all
 from tests.reliability.faults import FaultInjector, quick_throttle_backoff
-from tests.reliability.support import SOAK, pii_needles, stack_ports
+from tests.reliability.support import SOAK, pii_needles, shorten_visibility_timeouts, stack_ports
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reliability-faults")]
 
 N, CHILDREN = (3_000, 300) if SOAK else (120, 40)
 OUTAGE_SECONDS = 3
+# the outage and the restart strand received messages until their visibility timeout ends (see the helper)
+VISIBILITY_TIMEOUT = 30
 
 
 def _faulty_hub(env, injector: FaultInjector):
@@ -71,6 +73,8 @@ def chaos(stack_env):
     cohort = synthetic_cohort(N, CHILDREN, seed=37, mix="stateless")
     thirds = [cohort.bodies[i::3] for i in range(3)]
     injector = FaultInjector(attempt_rate=0.08, call_rate=0.03, seed=5)
+    old_timeouts = shorten_visibility_timeouts(stack_env.stack.stack_info, VISIBILITY_TIMEOUT)
+    assert all(t > VISIBILITY_TIMEOUT for t in old_timeouts.values()), old_timeouts
     _faulty_hub(stack_env, injector)
     results: list = []
     try:
