@@ -43,6 +43,8 @@ def localstack_env(port: int, fs_root: Path) -> dict[str, str]:
         "SERVICES": SERVICES,
         "PROVIDER_OVERRIDE_DYNAMODB": "moto",  # infra/localstack/plugin: no DynamoDB Local download
         "EAGER_SERVICE_LOADING": "0",
+        # the plugin patches moto's TransactWriteItems to copy items, not tables (see the plugin's docstring)
+        "HUB_MOTO_TRANSACTIONS": str(ROOT / "functions" / "hub" / "local" / "moto_transactions.py"),
     })
     return env
 

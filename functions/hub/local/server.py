@@ -92,10 +92,11 @@ def _server_class():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import ThreadedWSGIServer
 
-    from hub.local import dynamodb_replies, sqs_long_poll
+    from hub.local import dynamodb_replies, moto_transactions, sqs_long_poll
 
     sqs_long_poll.install()
     dynamodb_replies.install()
+    moto_transactions.install()
 
     class CachedDispatcher(DomainDispatcherApplication):
         """moto lists its package directory and tries every service's URL pattern to find the backend of

@@ -7,8 +7,15 @@ Every DynamoDB request is served under one lock. LocalStack answers requests on 
 moto's backend is not thread-safe: under concurrent writes a TransactWriteItems failed half-way with
 "dictionary changed size during iteration" (HTTP 500), leaving some of its items written. Real
 DynamoDB transactions are all-or-nothing; serialising keeps the emulator honest about that.
+
+HUB_MOTO_TRANSACTIONS names the hub's functions/hub/local/moto_transactions.py (infra/localstack/run.py sets
+it): moto copies every table a TransactWriteItems names, which made each audit append cost in proportion to
+the audit log; that file patches moto to copy only the items named. It is loaded by its path because the
+hub's package is not installed in LocalStack's Python.
 """
 import functools
+import importlib.util
+import os
 import threading
 
 from localstack.services.plugins import aws_provider
@@ -33,7 +40,19 @@ def dynamodb_moto():
     class MotoDynamoDBProvider(DynamodbApi):
         """Empty: every operation falls through to moto."""
 
+    _patch_transactions()
+
     def dispatch_table(provider):
         return {op: _serialised(fn) for op, fn in MotoFallbackDispatcher(provider).items()}
 
     return Service.for_provider(MotoDynamoDBProvider(), dispatch_table_factory=dispatch_table)
+
+
+def _patch_transactions() -> None:
+    path = os.environ.get("HUB_MOTO_TRANSACTIONS")
+    if not path:
+        return
+    spec = importlib.util.spec_from_file_location("hub_moto_transactions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.install()
