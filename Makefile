@@ -3,6 +3,10 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Let Python cache compiled modules (some machines set PYTHONDONTWRITEBYTECODE=1 globally). uv installs
+# without bytecode, so on a fresh clone every process (each test worker, each `safeguard` the CLI tests
+# start, LocalStack) compiled boto3, moto and the rest again: ~1.5 s more per interpreter start.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install demo test test-unit test-functional test-integration test-localstack bench soak lint schemas openapi fhir-package models clean
 
@@ -17,8 +21,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/safeguard demo
 
-# Everything on the embedded emulator, then the end-to-end HTTP tests (marker localstack) again on LocalStack (host mode);
-# LocalStack's and checkov's venvs install in the background meanwhile (tools/run-tests.sh).
+# Everything on the embedded emulator and, alongside it, the end-to-end HTTP tests (marker localstack) again on
+# LocalStack (host mode), which starts once its venv is installed; checkov's venv and the browser install in
+# the background meanwhile (tools/run-tests.sh).
 test: $(STAMP)
 	bash tools/run-tests.sh
 
