@@ -1,4 +1,4 @@
-"""`make test` runs `pytest -n 2 --dist loadgroup`, and the expensive module fixtures (a stack with hundreds of
+"""`make test` runs `pytest -n 3 --dist loadgroup`, and the expensive module fixtures (a stack with hundreds of
 messages, a browser, checkov) rely on xdist_group keeping a module's tests on one worker. With pytest 9.2 and
 pytest-xdist 3.8 the group suffix silently stopped applying: every such fixture was built on both workers and
 the suite took minutes longer. This runs a two-worker session and checks a group stays together."""
