@@ -8,10 +8,11 @@ dumped as they are, with binary values base64-encoded as the walk would. Every o
 and every error, still goes through moto's serialiser.
 
 `HUB_EMULATOR_CHECK_REPLIES=1` makes each fast reply also go through moto's serialiser and raise if the
-two decode differently: run the suites with it after upgrading moto (tests/functional/test_emulator_
-dynamodb_replies.py checks every attribute type this way on each run)."""
+two decode differently: run the suites with it after upgrading moto (tests/functional/test_emulator_fast_replies.py checks
+every attribute type this way on each run)."""
 from __future__ import annotations
 
+import functools
 import base64
 import json
 import os
@@ -28,8 +29,6 @@ CONTENT_TYPE = "application/x-amz-json-1.0"
 # read at each reply, so a test can turn checking on for a server already running
 CHECK = os.environ.get("HUB_EMULATOR_CHECK_REPLIES") == "1"
 served_fast: Counter = Counter()  # operation -> replies written here (tests check the fast path ran)
-
-_installed = False
 
 
 class ReplyMismatch(AssertionError):
@@ -54,11 +53,9 @@ def fast_body(result: dict, members) -> str:
     return json.dumps(_wire({k: v for k, v in result.items() if k in members}), separators=(",", ":"))
 
 
+@functools.cache
 def install() -> None:
     """Patch moto's DynamoDB result type, once per process (moto's backends are per process too)."""
-    global _installed
-    if _installed:
-        return
     from moto.dynamodb.responses import DynamoResult
 
     moto_execute = DynamoResult.execute_result
@@ -76,9 +73,7 @@ def install() -> None:
         served_fast[context.operation_model.name] += 1
         return 200, {"Content-Type": CONTENT_TYPE}, body
 
-    execute_result.moto_execute = moto_execute
     DynamoResult.execute_result = execute_result
-    _installed = True
 
 
 def _compare(fast: str, reference: tuple, operation: str) -> None:

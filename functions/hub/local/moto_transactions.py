@@ -11,10 +11,9 @@ into LocalStack's own Python. Callers must serialise DynamoDB requests, as both 
 """
 from __future__ import annotations
 
+import functools
 import copy
 import threading
-
-_installed = False
 _skip_table_copy = threading.local()
 
 
@@ -45,7 +44,8 @@ def _key_of(table, op_type: str, op: dict) -> dict | None:
 
 
 def _snapshot(backend, transact_items: list) -> list | None:
-    """[(table, key, copy of the item or None)] and the tables' stream lengths; None if any op is unusual."""
+    """[(table name, key, copy of the item or None)] and the tables' stream lengths; None if any op is unusual
+    (moto's own path then runs, table copies and all, and reports it)."""
     items, streams = [], {}
     for entry in transact_items:
         if len(entry) != 1:
@@ -73,12 +73,11 @@ def _restore(backend, snapshot: list) -> None:
     for name, key, old in reversed(items):
         table = backend.tables[name]
         hash_key, range_key = backend.get_keys_value(table, key)
-        if old is None:
-            if table.get_item(hash_key, range_key) is not None:
-                if range_key:
-                    table.items[hash_key].pop(range_key, None)
-                else:
-                    table.items.pop(hash_key, None)
+        if old is None:  # the transaction created it
+            if range_key:
+                table.items[hash_key].pop(range_key, None)
+            else:
+                table.items.pop(hash_key, None)
         elif range_key:
             table.items[hash_key][range_key] = old
         else:
@@ -87,11 +86,9 @@ def _restore(backend, snapshot: list) -> None:
         del backend.tables[name].stream_shard.items[length:]
 
 
+@functools.cache
 def install() -> None:
-    """Patch moto's DynamoDB backend, once per process."""
-    global _installed
-    if _installed:
-        return
+    """Patch moto's DynamoDB backend, once per process (moto's backends are per process too)."""
     from moto.dynamodb import models
     from moto.dynamodb.models.table import Table
 
@@ -111,6 +108,4 @@ def install() -> None:
         finally:
             _skip_table_copy.on = False
 
-    transact_write_items.moto_transact = moto_transact
     models.DynamoDBBackend.transact_write_items = transact_write_items
-    _installed = True
